@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), {
+    message: 'expected true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const seconds = (fallback: number, min = 1) => z.coerce.number().finite().min(min).default(fallback);
+const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^(postgres(ql)?:\/\/|sqlite:)/.test(v), {
+    message: 'expected postgres://… or sqlite:<file path>',
+  });
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^rediss?:\/\//.test(v), { message: 'expected redis://… or rediss://…' });
+
+/** The gateway's environment, validated once at start-up. Names follow the seed's gateway. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4444),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: databaseUrl.default('sqlite:./data/gateway.sqlite'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('mcpgateway'),
+  ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  INSTANCE_ID: z.string().trim().min(1).max(200).optional(),
+  HOT_COLD_CLASSIFICATION_ENABLED: bool.default('true'),
+  GATEWAY_AUTO_REFRESH_INTERVAL: seconds(300),
+  HOT_SERVER_RATIO: z.coerce.number().min(0).max(1).default(0.2),
+  COLD_INTERVAL_MULTIPLIER: z.coerce.number().finite().min(1).default(3),
+  AUTO_REFRESH_SERVERS: bool.default('true'),
+  HEALTH_CHECK_INTERVAL: seconds(60),
+  POLL_CONCURRENCY: count(8),
+  UPSTREAM_TIMEOUT_MS: count(10_000, 100),
+  SESSION_POOL_MAX_PER_KEY: count(4),
+  SESSION_IDLE_TTL: seconds(300),
+  SESSION_MAX_AGE: seconds(3600),
+  UPSTREAM_BLOCK_PRIVATE: bool.default('false'),
+  SHUTDOWN_GRACE_MS: count(5_000, 0),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Typed, validated configuration of the gateway app. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  database: { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  /** Undefined when the operator set none; the app then generates one at start. */
+  adminToken?: string;
+  instanceId?: string;
+  classification: {
+    enabled: boolean;
+    intervalSeconds: number;
+    hotRatio: number;
+    coldMultiplier: number;
+  };
+  autoRefreshServers: boolean;
+  healthCheckIntervalSeconds: number;
+  pollConcurrency: number;
+  upstreamTimeoutMs: number;
+  sessionPool: { maxPerKey: number; idleTtlSeconds: number; maxAgeSeconds: number };
+  upstreamBlockPrivate: boolean;
+  shutdownGraceMs: number;
+}
+
+const SECRET_VARS = new Set(['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN']);
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable (secret values withheld). */
+export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
+  // Empty strings mean "unset", as in most shells' `VAR=` usage.
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const shown = SECRET_VARS.has(name) ? '' : ` (got ${JSON.stringify(present[name])})`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return toAppConfig(parsed.data);
+}
+
+function toAppConfig(e: Env): AppConfig {
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL.startsWith('sqlite:')
+      ? { type: 'sqlite', path: e.DATABASE_URL.slice('sqlite:'.length) || './data/gateway.sqlite' }
+      : { type: 'postgres', url: e.DATABASE_URL },
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    adminToken: e.ADMIN_TOKEN,
+    instanceId: e.INSTANCE_ID,
+    classification: {
+      enabled: e.HOT_COLD_CLASSIFICATION_ENABLED,
+      intervalSeconds: e.GATEWAY_AUTO_REFRESH_INTERVAL,
+      hotRatio: e.HOT_SERVER_RATIO,
+      coldMultiplier: e.COLD_INTERVAL_MULTIPLIER,
+    },
+    autoRefreshServers: e.AUTO_REFRESH_SERVERS,
+    healthCheckIntervalSeconds: e.HEALTH_CHECK_INTERVAL,
+    pollConcurrency: e.POLL_CONCURRENCY,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    sessionPool: {
+      maxPerKey: e.SESSION_POOL_MAX_PER_KEY,
+      idleTtlSeconds: e.SESSION_IDLE_TTL,
+      maxAgeSeconds: e.SESSION_MAX_AGE,
+    },
+    upstreamBlockPrivate: e.UPSTREAM_BLOCK_PRIVATE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
