@@ -1,12 +1,20 @@
-import { Global, Module } from '@nestjs/common';
-import { loadAppConfig } from './app-config';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** Provides the validated AppConfig everywhere; validation happens once, when the app is created. */
+/**
+ * Provides the AppConfig everywhere. main.ts validates the environment before Nest starts
+ * (so a bad variable is one clear message, not a DI stack trace); tests pass their own config.
+ */
 @Global()
-@Module({
-  providers: [{ provide: APP_CONFIG, useFactory: () => loadAppConfig(process.env) }],
-  exports: [APP_CONFIG],
-})
-export class AppConfigModule {}
+@Module({})
+export class AppConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppConfigModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}
