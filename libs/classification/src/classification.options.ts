@@ -1,0 +1,110 @@
+import type Redis from 'ioredis';
+import { z } from 'zod';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import { DEFAULT_HOT_RATIO } from './classify';
+import { createInstanceId } from './instance-id';
+import { DEFAULT_KEY_PREFIX } from './keys';
+import type { GatewayDirectory, SessionPoolSource } from './types';
+
+/** Options of `ClassificationModule.forRoot` / `forRootAsync`. */
+export interface ClassificationModuleOptions {
+  /** Off: no classification loop, and every poll decision is "poll". */
+  enabled: boolean;
+  /** Base interval in seconds: the classification cycle and the hot poll interval. */
+  intervalSeconds: number;
+  /**
+   * A connected (or connecting) ioredis client for shared state and leader election. The module
+   * derives its own fail-fast connections from it and never closes the caller's client.
+   * Absent: single worker, classification kept in memory.
+   */
+  redis?: Redis;
+  /** Where session usage comes from. */
+  sessionPool: SessionPoolSource;
+  /** Where enabled upstreams come from. @default the TypeORM `Gateway` repository */
+  gatewayDirectory?: GatewayDirectory;
+  /** Redis key prefix; may be a cluster hash tag such as `{mcpgateway}`. @default 'mcpgateway' */
+  keyPrefix?: string;
+  /** Share of servers that may be hot. @default 0.2 */
+  hotRatio?: number;
+  /** A cold server is polled every `coldMultiplier × intervalSeconds`. @default 3 */
+  coldMultiplier?: number;
+  /** This worker's token in the leader lock. @default host, pid and random bits */
+  instanceId?: string;
+  /** Wait after a failed cycle, in seconds. @default min(30, intervalSeconds) */
+  errorBackoffSeconds?: number;
+  /** Time source. @default the system clock */
+  clock?: Clock;
+}
+
+/** The options after validation, with every default filled in. */
+export interface ClassificationConfig {
+  enabled: boolean;
+  intervalSeconds: number;
+  redis?: Redis;
+  sessionPool: SessionPoolSource;
+  gatewayDirectory?: GatewayDirectory;
+  keyPrefix: string;
+  hotRatio: number;
+  coldMultiplier: number;
+  instanceId: string;
+  errorBackoffSeconds: number;
+  clock: Clock;
+}
+
+const hasMethod = (name: string) => (v: unknown) =>
+  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[name] === 'function';
+
+const schema = z.object({
+  enabled: z.boolean({ message: 'enabled must be true or false' }),
+  intervalSeconds: z.number().finite().positive('intervalSeconds must be a positive number of seconds'),
+  redis: z.custom<Redis>(hasMethod('duplicate'), 'redis must be an ioredis client').optional(),
+  sessionPool: z.custom<SessionPoolSource>(hasMethod('snapshot'), 'sessionPool must have a snapshot() method'),
+  gatewayDirectory: z
+    .custom<GatewayDirectory>(hasMethod('listEnabled'), 'gatewayDirectory must have a listEnabled() method')
+    .optional(),
+  keyPrefix: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\s]+$/, 'keyPrefix must not contain spaces')
+    .default(DEFAULT_KEY_PREFIX),
+  hotRatio: z.number().min(0).max(1).default(DEFAULT_HOT_RATIO),
+  coldMultiplier: z.number().finite().min(1, 'coldMultiplier must be at least 1').default(3),
+  instanceId: z.string().min(1).max(200).optional(),
+  errorBackoffSeconds: z.number().finite().positive().optional(),
+  clock: z.custom<Clock>(hasMethod('now'), 'clock must have a now() method').optional(),
+});
+
+export class ClassificationOptionsError extends Error {
+  override readonly name = 'ClassificationOptionsError';
+}
+
+/** Validates the module options once, at start-up, with one message naming every problem. */
+export function resolveClassificationConfig(options: ClassificationModuleOptions): ClassificationConfig {
+  const parsed = schema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
+    throw new ClassificationOptionsError(`Invalid ClassificationModule options: ${problems.join('; ')}`);
+  }
+  const o = parsed.data;
+  return {
+    enabled: o.enabled,
+    intervalSeconds: o.intervalSeconds,
+    redis: o.redis,
+    sessionPool: o.sessionPool,
+    gatewayDirectory: o.gatewayDirectory,
+    keyPrefix: o.keyPrefix,
+    hotRatio: o.hotRatio,
+    coldMultiplier: o.coldMultiplier,
+    instanceId: o.instanceId ?? createInstanceId(),
+    errorBackoffSeconds: o.errorBackoffSeconds ?? Math.min(30, o.intervalSeconds),
+    clock: o.clock ?? systemClock,
+  };
+}
+
+/** Lock TTL: 3 × interval (whole seconds, as `SET … EX` takes), the seed's margin for a cycle plus its sleep. */
+export const leaderTtlSeconds = (c: ClassificationConfig): number => Math.max(1, Math.ceil(c.intervalSeconds * 3));
+/** Published classification TTL: 2 × interval, so a dead leader's result disappears. */
+export const classificationTtlSeconds = (c: ClassificationConfig): number =>
+  Math.max(1, Math.ceil(c.intervalSeconds * 2));
