@@ -96,7 +96,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
 
   /** Stops the loop, waits for the cycle in flight, then releases the leader lock if held. */
   async stop(): Promise<void> {
-    if (!this.running) return;
+    const wasRunning = this.running;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -106,7 +106,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       const released = await this.lock.release().catch(() => false);
       this.logger.log(released ? 'Leader lock released' : 'Leader lock was no longer ours; left as it is');
     }
-    this.logger.log('Classification scheduler stopped');
+    if (wasRunning) this.logger.log('Classification scheduler stopped');
   }
 
   /**

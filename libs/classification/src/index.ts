@@ -36,3 +36,4 @@ export {
   LEADER_LOCK,
   SESSION_POOL_SOURCE,
 } from './tokens';
+export { errorMessage, withTimeout } from './async-utils';

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { AppModule } from './app.module';
+import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
+
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const generatedToken = config.adminToken === undefined;
+  const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
+
+  const app = await NestFactory.create(AppModule.forRoot({ ...config, adminToken }), {
+    logger: logLevels(process.env.LOG_LEVEL),
+  });
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+
+  const logger = new Logger('Gateway');
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  logger.log(`Listening on ${address} (MCP endpoint ${address}/mcp, health ${address}/health)`);
+  if (generatedToken) {
+    // Printed once, to the operator's terminal; set ADMIN_TOKEN to keep a fixed token.
+    logger.log(`Admin token (generated for this run; set ADMIN_TOKEN to fix it): ${adminToken}`);
+  }
+}
+
+type Level = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+const LEVELS: Level[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** LOG_LEVEL=debug shows everything up to debug; unknown values fall back to log. */
+function logLevels(level: string | undefined): Level[] {
+  const index = LEVELS.indexOf((level ?? 'log') as Level);
+  return LEVELS.slice(0, index === -1 ? 4 : index + 1);
+}
+
+bootstrap().catch((error: unknown) => {
+  new Logger('Gateway').error(`Gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
