@@ -5,7 +5,7 @@ const base: Config = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
     '^@app/classification(|/.*)$': '<rootDir>/libs/classification/src$1',
     '^@app/registry(|/.*)$': '<rootDir>/libs/registry/src$1',
