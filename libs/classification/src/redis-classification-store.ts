@@ -1,0 +1,131 @@
+import type { Redis } from 'ioredis';
+import type { ClassificationStore, PollRecord, PollStateTtls } from './classification-store';
+import type { ClassificationKeys } from './keys';
+import { registerClassificationScripts } from './redis-scripts';
+import type { ClassificationMetadata, ClassificationResult, ServerClass } from './types';
+
+/**
+ * The classification in Redis, in the seed's wire format. Reads go over the gate connection;
+ * the fenced publish goes over the lock connection (it must not queue behind poll traffic).
+ * Redis failures are thrown, never hidden: the poll gate fails open, the scheduler backs off.
+ */
+export class RedisClassificationStore implements ClassificationStore {
+  readonly mode = 'redis' as const;
+  private readonly gate: Redis;
+  private readonly lock: Redis;
+
+  constructor(
+    connections: { gate: Redis; lock: Redis },
+    private readonly keys: ClassificationKeys,
+  ) {
+    this.gate = connections.gate;
+    this.lock = connections.lock;
+    registerClassificationScripts(this.gate);
+    registerClassificationScripts(this.lock);
+  }
+
+  async publish(result: ClassificationResult, ttlSeconds: number, leaderToken: string): Promise<boolean> {
+    assertTtl(ttlSeconds);
+    const { hot, cold, metadata, timestamp, leader } = this.keys;
+    const written = await this.lock.classificationPublish(
+      hot,
+      cold,
+      metadata,
+      timestamp,
+      leader,
+      leaderToken,
+      ttlSeconds,
+      serializeMetadata(result.metadata),
+      formatEpochSeconds(result.metadata.timestamp / 1000),
+      result.hot.length,
+      result.hot,
+      result.cold,
+    );
+    return written === 1;
+  }
+
+  async getServerClass(url: string): Promise<ServerClass | null> {
+    const [isHot, isCold] = await execPipeline(
+      this.gate.pipeline().sismember(this.keys.hot, url).sismember(this.keys.cold, url),
+    );
+    return classOf(isHot, isCold);
+  }
+
+  /**
+   * One round trip: both memberships and the poll key. A poll key of the wrong type (WRONGTYPE)
+   * rejects like any other Redis error, so the gate fails open and polls; the poll's markPolled
+   * then overwrites the key with a valid value.
+   */
+  async readPollState(url: string, pollKey: string): Promise<PollRecord> {
+    const [isHot, isCold, lastPolled] = await execPipeline(
+      this.gate.pipeline().sismember(this.keys.hot, url).sismember(this.keys.cold, url).get(pollKey),
+    );
+    return {
+      serverClass: classOf(isHot, isCold),
+      lastPolled: typeof lastPolled === 'string' ? lastPolled : null,
+    };
+  }
+
+  async markPolled(url: string, pollKey: string, epochSeconds: number, ttls: PollStateTtls): Promise<void> {
+    assertTtl(ttls.hot);
+    assertTtl(ttls.cold);
+    await this.gate.classificationMarkPolled(
+      this.keys.hot,
+      pollKey,
+      url,
+      formatEpochSeconds(epochSeconds),
+      ttls.hot,
+      ttls.cold,
+    );
+  }
+}
+
+/**
+ * The seed's metadata JSON (orjson of its dataclass): snake_case keys in this order, timestamp
+ * in epoch seconds as a float, and `null` when there is no underutilization reason.
+ */
+export function serializeMetadata(metadata: ClassificationMetadata): string {
+  return (
+    `{"total_servers":${metadata.totalServers},"hot_cap":${metadata.hotCap},` +
+    `"hot_actual":${metadata.hotActual},"eligible_count":${metadata.eligibleCount},` +
+    `"timestamp":${formatEpochSeconds(metadata.timestamp / 1000)},` +
+    `"underutilized_reason":${JSON.stringify(metadata.underutilizedReason ?? null)}}`
+  );
+}
+
+/**
+ * Epoch seconds as Python writes a float (`1712345678.123`, `1712345678.0`): a plain decimal,
+ * shortest round-trip digits, never an exponent.
+ */
+export function formatEpochSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds >= 1e16) {
+    throw new RangeError(`Not an epoch time in seconds: ${String(seconds)}`);
+  }
+  if (Number.isInteger(seconds)) return `${seconds}.0`;
+  const text = String(seconds);
+  return text.includes('e') ? seconds.toFixed(9) : text;
+}
+
+type PipelineReplies = [error: Error | null, result: unknown][] | null;
+
+/** The replies of a pipeline, or the first error in it. */
+async function execPipeline(pipeline: { exec(): Promise<PipelineReplies> }): Promise<unknown[]> {
+  const replies = await pipeline.exec();
+  if (!replies) throw new Error('Redis pipeline was discarded');
+  return replies.map(([error, result]) => {
+    if (error) throw error;
+    return result;
+  });
+}
+
+function classOf(isHot: unknown, isCold: unknown): ServerClass | null {
+  if (isHot === 1) return 'hot';
+  if (isCold === 1) return 'cold';
+  return null;
+}
+
+function assertTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RangeError(`TTL must be a positive whole number of seconds, got ${String(ttlSeconds)}`);
+  }
+}
