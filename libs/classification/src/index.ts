@@ -37,3 +37,8 @@ export {
   SESSION_POOL_SOURCE,
 } from './tokens';
 export { errorMessage, withTimeout } from './async-utils';
+export { MemoryClassificationStore } from './memory-classification-store';
+export { RedisClassificationStore } from './redis-classification-store';
+export { LocalLeaderLock } from './local-leader-lock';
+export { RedisLeaderLock } from './redis-leader-lock';
+export { createClassificationConnections, type ClassificationConnections } from './redis-connections';
