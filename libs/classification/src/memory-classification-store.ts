@@ -1,4 +1,9 @@
-import type { ClassificationStore, PollRecord, PollStateTtls } from './classification-store';
+import type {
+  ClassificationStore,
+  PollRecord,
+  PollStateTtls,
+  PublishedClassification,
+} from './classification-store';
 import type { Clock } from './clock';
 import type { ClassificationResult, ServerClass } from './types';
 
@@ -14,6 +19,7 @@ interface Expiring<T> {
 export class MemoryClassificationStore implements ClassificationStore {
   readonly mode = 'memory' as const;
   private classes: Expiring<Map<string, ServerClass>> | null = null;
+  private published: PublishedClassification | null = null;
   private readonly polls = new Map<string, Expiring<string>>();
 
   constructor(private readonly clock: Clock) {}
@@ -23,12 +29,18 @@ export class MemoryClassificationStore implements ClassificationStore {
     for (const url of result.cold) classes.set(url, 'cold');
     for (const url of result.hot) classes.set(url, 'hot');
     this.classes = { value: classes, expiresAt: this.clock.now() + ttlSeconds * 1000 };
+    this.published = { hot: [...result.hot].sort(), cold: [...result.cold].sort(), metadata: { ...result.metadata } };
     this.sweepPolls();
     return true;
   }
 
   async getServerClass(url: string): Promise<ServerClass | null> {
     return this.classOf(url);
+  }
+
+  async readPublished(): Promise<PublishedClassification | null> {
+    if (!this.classes || this.classes.expiresAt <= this.clock.now()) return null;
+    return this.published;
   }
 
   async readPollState(url: string, pollKey: string): Promise<PollRecord> {

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { classificationKeys, type ClassificationKeys } from './keys';
-import { RedisClassificationStore, formatEpochSeconds, serializeMetadata } from './redis-classification-store';
+import { formatEpochSeconds, serializeMetadata } from './metadata-wire';
+import { RedisClassificationStore } from './redis-classification-store';
 import { createClassificationConnections, type ClassificationConnections } from './redis-connections';
 import type { ClassificationResult } from './types';
 
@@ -328,5 +329,50 @@ describe('wire format helpers', () => {
       '{"total_servers":1,"hot_cap":0,"hot_actual":0,"eligible_count":0,"timestamp":1.0,"underutilized_reason":"quote \\" and \\\\ backslash"}',
     );
     expect((JSON.parse(json) as { underutilized_reason: string }).underutilized_reason).toBe('quote " and \\ backslash');
+  });
+});
+
+describe('RedisClassificationStore.readPublished', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeAll(() => {
+    redis = new Redis('redis://127.0.0.1:6379');
+  });
+  afterAll(() => redis.quit());
+  beforeEach(() => {
+    prefix = `test:${randomUUID()}`;
+  });
+  afterEach(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  });
+
+  const store = () => new RedisClassificationStore({ gate: redis, lock: redis }, classificationKeys(prefix));
+
+  it('reads back what the seed publishes, metadata included', async () => {
+    const keys = classificationKeys(prefix);
+    await redis.sadd(keys.hot, 'https://b.example', 'https://a.example');
+    await redis.sadd(keys.cold, 'https://c.example');
+    await redis.set(
+      keys.metadata,
+      '{"total_servers":3,"hot_cap":0,"hot_actual":2,"eligible_count":2,"timestamp":1712345678.5,"underutilized_reason":null}',
+    );
+    expect(await store().readPublished()).toEqual({
+      hot: ['https://a.example', 'https://b.example'],
+      cold: ['https://c.example'],
+      metadata: { totalServers: 3, hotCap: 0, hotActual: 2, eligibleCount: 2, timestamp: 1712345678500 },
+    });
+  });
+
+  it('keeps the sets but drops metadata that is not in the expected shape', async () => {
+    const keys = classificationKeys(prefix);
+    await redis.sadd(keys.cold, 'https://c.example');
+    await redis.set(keys.metadata, '{"total_servers":"many"}');
+    expect(await store().readPublished()).toEqual({ hot: [], cold: ['https://c.example'], metadata: null });
+  });
+
+  it('answers null when nothing is published', async () => {
+    expect(await store().readPublished()).toBeNull();
   });
 });

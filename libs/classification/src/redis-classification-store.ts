@@ -1,8 +1,14 @@
 import type { Redis } from 'ioredis';
-import type { ClassificationStore, PollRecord, PollStateTtls } from './classification-store';
+import type {
+  ClassificationStore,
+  PollRecord,
+  PollStateTtls,
+  PublishedClassification,
+} from './classification-store';
+import { formatEpochSeconds, parseMetadata, serializeMetadata } from './metadata-wire';
 import type { ClassificationKeys } from './keys';
 import { registerClassificationScripts } from './redis-scripts';
-import type { ClassificationMetadata, ClassificationResult, ServerClass } from './types';
+import type { ClassificationResult, ServerClass } from './types';
 
 /**
  * The classification in Redis, in the seed's wire format. Reads go over the gate connection;
@@ -51,6 +57,16 @@ export class RedisClassificationStore implements ClassificationStore {
     return classOf(isHot, isCold);
   }
 
+  async readPublished(): Promise<PublishedClassification | null> {
+    const [hot, cold, metadata] = await execPipeline(
+      this.gate.pipeline().smembers(this.keys.hot).smembers(this.keys.cold).get(this.keys.metadata),
+    );
+    const hotList = Array.isArray(hot) ? hot.map(String).sort() : [];
+    const coldList = Array.isArray(cold) ? cold.map(String).sort() : [];
+    if (hotList.length === 0 && coldList.length === 0 && metadata === null) return null;
+    return { hot: hotList, cold: coldList, metadata: parseMetadata(metadata) };
+  }
+
   /**
    * One round trip: both memberships and the poll key. A poll key of the wrong type (WRONGTYPE)
    * rejects like any other Redis error, so the gate fails open and polls; the poll's markPolled
@@ -78,32 +94,6 @@ export class RedisClassificationStore implements ClassificationStore {
       ttls.cold,
     );
   }
-}
-
-/**
- * The seed's metadata JSON (orjson of its dataclass): snake_case keys in this order, timestamp
- * in epoch seconds as a float, and `null` when there is no underutilization reason.
- */
-export function serializeMetadata(metadata: ClassificationMetadata): string {
-  return (
-    `{"total_servers":${metadata.totalServers},"hot_cap":${metadata.hotCap},` +
-    `"hot_actual":${metadata.hotActual},"eligible_count":${metadata.eligibleCount},` +
-    `"timestamp":${formatEpochSeconds(metadata.timestamp / 1000)},` +
-    `"underutilized_reason":${JSON.stringify(metadata.underutilizedReason ?? null)}}`
-  );
-}
-
-/**
- * Epoch seconds as Python writes a float (`1712345678.123`, `1712345678.0`): a plain decimal,
- * shortest round-trip digits, never an exponent.
- */
-export function formatEpochSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds >= 1e16) {
-    throw new RangeError(`Not an epoch time in seconds: ${String(seconds)}`);
-  }
-  if (Number.isInteger(seconds)) return `${seconds}.0`;
-  const text = String(seconds);
-  return text.includes('e') ? seconds.toFixed(9) : text;
 }
 
 type PipelineReplies = [error: Error | null, result: unknown][] | null;
