@@ -1,0 +1,132 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolRequest,
+  type CallToolResult,
+  type ListToolsResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Request, Response } from 'express';
+import { identityFromHeaders } from './request-identity';
+import type { SessionIdentity } from './session-identity';
+import { McpSessionPool } from './session-pool';
+import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
+import { FederatedToolTable, type FederatedTool } from './tool-names';
+import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
+import { UpstreamError } from './upstream-error';
+import type { UpstreamTarget } from './upstream-target';
+
+export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
+
+/**
+ * The gateway's own MCP server: the tools of every active upstream under one endpoint.
+ *
+ * Stateless Streamable HTTP: each POST gets a fresh server and transport. Nothing here needs
+ * per-client state (tools/list reads the catalog, tools/call goes through the shared session
+ * pool), and without session ids any gateway worker behind a load balancer can answer any
+ * request, with no sticky routing and nothing to expire.
+ */
+@Injectable()
+export class FederationService {
+  private readonly logger = new Logger(FederationService.name);
+
+  constructor(
+    @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
+    private readonly pool: McpSessionPool,
+  ) {}
+
+  async handle(req: Request, res: Response): Promise<void> {
+    const server = this.createServer(identityFromHeaders(req.headers));
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      // Nest's body parser has already consumed the stream; hand over what it parsed.
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      this.logger.error(`MCP request failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) {
+        res.status(500).json({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: null });
+      }
+    }
+  }
+
+  async listTools(): Promise<ListToolsResult> {
+    const table = await this.toolTable();
+    return { tools: table.tools().map(exposedTool) };
+  }
+
+  /**
+   * Forwards a call to the tool's upstream. An unknown tool and a JSON-RPC error from the
+   * upstream are protocol errors; an upstream that cannot be reached, times out or is saturated
+   * is a failed tool execution (`isError`), which the calling model can see and act on.
+   */
+  async callTool(params: CallToolRequest['params'], identity: SessionIdentity): Promise<CallToolResult> {
+    const entry = (await this.toolTable()).resolve(params.name);
+    if (!entry) {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+    }
+    try {
+      return await this.pool.withSession(targetOf(entry), identity, (session) =>
+        session.callTool({ ...params, name: entry.tool.name }),
+      );
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === 'protocol' && error.code !== undefined) {
+        throw new McpError(error.code, error.message);
+      }
+      const message = safeMessage(error);
+      this.logger.warn(`Tool call ${params.name} failed: ${message}`);
+      return { content: [{ type: 'text', text: message }], isError: true };
+    }
+  }
+
+  private createServer(identity: SessionIdentity): McpServer {
+    // Tools come with raw JSON schemas from upstreams, so the request handlers are set on the
+    // underlying protocol server instead of registering zod-typed tools.
+    const server = new McpServer({ ...FEDERATION_SERVER_INFO }, { capabilities: { tools: {} } });
+    server.server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
+    server.server.setRequestHandler(CallToolRequestSchema, (request) => this.callTool(request.params, identity));
+    return server;
+  }
+
+  private async toolTable(): Promise<FederatedToolTable> {
+    return FederatedToolTable.build(await this.catalog.listActive());
+  }
+}
+
+function exposedTool(entry: FederatedTool): Tool {
+  const schema = entry.tool.inputSchema;
+  return {
+    name: entry.name,
+    ...(entry.tool.description ? { description: entry.tool.description } : {}),
+    inputSchema: { ...schema, type: 'object' },
+  };
+}
+
+function targetOf(entry: FederatedTool): UpstreamTarget {
+  const { id, name, url, connectionUrl, transport } = entry.upstream;
+  return { id, name, url, connectionUrl, transport };
+}
+
+/** Only errors known to carry redacted text reach the client; anything else is summarised. */
+function safeMessage(error: unknown): string {
+  if (
+    error instanceof UpstreamError ||
+    error instanceof SessionPoolExhaustedError ||
+    error instanceof SessionPoolClosedError
+  ) {
+    return error.message;
+  }
+  return 'The upstream call failed with an internal error';
+}

@@ -1,0 +1,47 @@
+import type { AppConfig } from '../config/app-config';
+
+/** Limits of the pooled client sessions, in milliseconds. */
+export interface SessionPoolOptions {
+  /** Sessions per pool key (open, idle or being opened). */
+  maxPerKey: number;
+  /** An idle session older than this (since it was last returned) is closed. */
+  idleTtlMs: number;
+  /** A session older than this (since it was opened) is closed when next idle. */
+  maxAgeMs: number;
+  /** How long a caller waits for a free session of a full key before giving up. */
+  acquireTimeoutMs: number;
+  /** Deadline for opening a session (transport start and MCP initialize). */
+  connectTimeoutMs: number;
+  /** Default deadline of each client call made through a pooled session. */
+  callTimeoutMs: number;
+  /** Period of the expiry sweep; derived from the TTLs when omitted. */
+  sweepIntervalMs?: number;
+  /** Epoch-millisecond clock; replaceable so expiry can be tested without waiting. */
+  now?: () => number;
+}
+
+/** Limits of the gateway's own short-lived control calls (health checks, discovery). */
+export interface UpstreamControlOptions {
+  /** Deadline of one whole control operation: connect, every request, and every page. */
+  timeoutMs: number;
+  /** Upper bound on `tools/list` pages, against upstreams that hand out cursors forever. */
+  maxPages?: number;
+}
+
+export const SESSION_POOL_OPTIONS = Symbol('SESSION_POOL_OPTIONS');
+export const UPSTREAM_CONTROL_OPTIONS = Symbol('UPSTREAM_CONTROL_OPTIONS');
+
+export function sessionPoolOptionsFromConfig(config: AppConfig): SessionPoolOptions {
+  return {
+    maxPerKey: config.sessionPool.maxPerKey,
+    idleTtlMs: config.sessionPool.idleTtlSeconds * 1000,
+    maxAgeMs: config.sessionPool.maxAgeSeconds * 1000,
+    acquireTimeoutMs: config.upstreamTimeoutMs,
+    connectTimeoutMs: config.upstreamTimeoutMs,
+    callTimeoutMs: config.upstreamTimeoutMs,
+  };
+}
+
+export function controlOptionsFromConfig(config: AppConfig): UpstreamControlOptions {
+  return { timeoutMs: config.upstreamTimeoutMs };
+}

@@ -1,0 +1,64 @@
+import { DynamicModule, Module, type InjectionToken, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.module';
+import type { AppConfig } from '../config/app-config';
+import { FederationController } from './federation.controller';
+import { FederationService } from './federation.service';
+import {
+  SESSION_POOL_OPTIONS,
+  UPSTREAM_CONTROL_OPTIONS,
+  controlOptionsFromConfig,
+  sessionPoolOptionsFromConfig,
+} from './mcp-options';
+import { PoolUsageSource } from './pool-usage.source';
+import { McpSessionPool } from './session-pool';
+import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
+import { UpstreamConnector } from './upstream-connector';
+import { UpstreamControlClient } from './upstream-control.client';
+
+/** How the application supplies the upstream catalog (usually over its gateway registry). */
+export type UpstreamCatalogProvider =
+  | { useClass: Type<UpstreamCatalog> }
+  | { useExisting: InjectionToken }
+  | { useValue: UpstreamCatalog }
+  | { useFactory: (...deps: never[]) => UpstreamCatalog | Promise<UpstreamCatalog>; inject?: InjectionToken[] };
+
+export interface McpModuleOptions {
+  /** Modules that export what the catalog provider needs. */
+  imports?: ModuleMetadata['imports'];
+  catalog: UpstreamCatalogProvider;
+}
+
+/**
+ * The MCP layer: pooled upstream sessions, the gateway's own control calls, the pool's usage
+ * for classification, and the `/mcp` federation endpoint. Needs APP_CONFIG (global).
+ */
+@Module({})
+export class McpModule {
+  static register(options: McpModuleOptions): DynamicModule {
+    const catalog: Provider = { provide: UPSTREAM_CATALOG, ...options.catalog };
+    return {
+      module: McpModule,
+      imports: options.imports ?? [],
+      controllers: [FederationController],
+      providers: [
+        catalog,
+        {
+          provide: SESSION_POOL_OPTIONS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => sessionPoolOptionsFromConfig(config),
+        },
+        {
+          provide: UPSTREAM_CONTROL_OPTIONS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => controlOptionsFromConfig(config),
+        },
+        UpstreamConnector,
+        McpSessionPool,
+        PoolUsageSource,
+        UpstreamControlClient,
+        FederationService,
+      ],
+      exports: [McpSessionPool, PoolUsageSource, UpstreamControlClient, UPSTREAM_CATALOG],
+    };
+  }
+}

@@ -1,0 +1,433 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import { redactUrl } from '@app/classification/redact';
+import { SESSION_POOL_OPTIONS, type SessionPoolOptions } from './mcp-options';
+import { poolKeyId, poolKeyOf } from './pool-key';
+import type { Grant, KeyBucket, PooledSession } from './pooled-session';
+import type { SessionIdentity } from './session-identity';
+import { SessionLease } from './session-lease';
+import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
+import { UpstreamConnector } from './upstream-connector';
+import type { UpstreamSession } from './upstream-session';
+import type { UpstreamTarget, UpstreamTransport } from './upstream-target';
+
+/** Usage of one pooled session. `url` is the pool key's connection URL: it may carry credentials. */
+export interface PooledSessionUsage {
+  url: string;
+  gatewayId: string;
+  transport: UpstreamTransport;
+  active: boolean;
+  /** Epoch ms of the last client call; 0 = never used. */
+  lastUsed: number;
+  useCount: number;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** Counts for health output and logs; free of URLs and identities. */
+export interface SessionPoolMetrics {
+  keys: number;
+  sessions: number;
+  active: number;
+  idle: number;
+  opening: number;
+  waiting: number;
+  totals: {
+    opened: number;
+    openFailures: number;
+    closedIdle: number;
+    closedAge: number;
+    closedBroken: number;
+    acquireTimeouts: number;
+  };
+}
+
+type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown';
+
+const MIN_SWEEP_MS = 1_000;
+const MAX_SWEEP_MS = 60_000;
+
+/**
+ * Pooled MCP client sessions to upstreams, keyed by (user, connection URL, identity hash,
+ * transport, gateway id). Only client traffic goes through here; the gateway's own health
+ * checks and discovery use UpstreamControlClient, so usage figures reflect real demand.
+ */
+@Injectable()
+export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger(McpSessionPool.name);
+  private readonly buckets = new Map<string, KeyBucket>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private shutDown = false;
+  private serial = 0;
+  private readonly totals: SessionPoolMetrics['totals'] = {
+    opened: 0,
+    openFailures: 0,
+    closedIdle: 0,
+    closedAge: 0,
+    closedBroken: 0,
+    acquireTimeouts: 0,
+  };
+
+  constructor(
+    @Inject(SESSION_POOL_OPTIONS) private readonly options: SessionPoolOptions,
+    private readonly connector: UpstreamConnector,
+  ) {
+    validateOptions(options);
+    this.now = options.now ?? Date.now;
+  }
+
+  onModuleInit(): void {
+    this.startSweeper();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.shutdown();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.shutdown();
+  }
+
+  /** Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke). */
+  async withSession<T>(
+    target: UpstreamTarget,
+    identity: SessionIdentity,
+    fn: (session: UpstreamSession) => Promise<T>,
+  ): Promise<T> {
+    const lease = await this.acquire(target, identity);
+    try {
+      return await fn(lease);
+    } finally {
+      this.release(lease);
+    }
+  }
+
+  /**
+   * Checks out an idle session of the key, opens one when the key is below its maximum, or
+   * waits in line for one. Pair with `release`; prefer `withSession`.
+   */
+  async acquire(target: UpstreamTarget, identity: SessionIdentity): Promise<SessionLease> {
+    if (this.shutDown) {
+      throw new SessionPoolClosedError('The session pool is shut down');
+    }
+    const bucket = this.bucketFor(target, identity);
+    const idle = this.takeIdle(bucket);
+    if (idle) {
+      return this.lease(idle);
+    }
+    if (sizeOf(bucket) < this.options.maxPerKey) {
+      bucket.opening += 1;
+      return this.lease(await this.open(bucket));
+    }
+    const grant = await this.waitFor(bucket);
+    return this.lease(grant.kind === 'session' ? grant.session : await this.open(bucket));
+  }
+
+  /** Returns a session: to the next waiter, to the idle list, or closed when broken or too old. */
+  release(lease: SessionLease): void {
+    if (!lease.markReleased()) {
+      return;
+    }
+    const session = lease.session;
+    const bucket = session.bucket;
+    if (!bucket.active.delete(session)) {
+      return; // closed while checked out (closeAll)
+    }
+    const reason = session.broken ? 'broken' : this.isOverAge(session) ? 'age' : undefined;
+    if (reason || this.shutDown) {
+      this.retire(session, reason ?? 'shutdown');
+      this.passSlot(bucket);
+      return;
+    }
+    const waiter = bucket.waiters.shift();
+    if (waiter) {
+      bucket.active.add(session);
+      waiter.grant({ kind: 'session', session });
+      return;
+    }
+    session.state = 'idle';
+    session.idleSince = this.now();
+    bucket.idle.push(session);
+  }
+
+  /** Closes idle sessions past their idle TTL or age limit, or broken while idle. Returns how many. */
+  sweep(): number {
+    let closed = 0;
+    for (const bucket of [...this.buckets.values()]) {
+      for (const session of [...bucket.idle]) {
+        const reason = this.expiryOf(session);
+        if (reason) {
+          bucket.idle.splice(bucket.idle.indexOf(session), 1);
+          this.retire(session, reason);
+          closed += 1;
+        }
+      }
+      this.dropIfEmpty(bucket);
+    }
+    return closed;
+  }
+
+  /** Closes every session, idle or checked out, and turns away every waiting caller. */
+  async closeAll(): Promise<void> {
+    for (const bucket of [...this.buckets.values()]) {
+      for (const waiter of bucket.waiters.splice(0)) {
+        waiter.fail(new SessionPoolClosedError('The session pool closed its sessions while this call waited'));
+      }
+      for (const session of [...bucket.idle, ...bucket.active]) {
+        this.retire(session, 'shutdown');
+      }
+      bucket.idle.length = 0;
+      bucket.active.clear();
+      this.dropIfEmpty(bucket);
+    }
+    await Promise.all([...this.closing]);
+  }
+
+  /** One entry per open session, idle or checked out. */
+  usage(): PooledSessionUsage[] {
+    const out: PooledSessionUsage[] = [];
+    for (const bucket of this.buckets.values()) {
+      for (const session of [...bucket.active, ...bucket.idle]) {
+        out.push({
+          url: bucket.key.url,
+          gatewayId: bucket.key.gatewayId,
+          transport: bucket.key.transport,
+          active: session.state === 'active',
+          lastUsed: session.lastUsed,
+          useCount: session.useCount,
+          createdAt: session.createdAt,
+        });
+      }
+    }
+    return out;
+  }
+
+  metrics(): SessionPoolMetrics {
+    let active = 0;
+    let idle = 0;
+    let opening = 0;
+    let waiting = 0;
+    for (const bucket of this.buckets.values()) {
+      active += bucket.active.size;
+      idle += bucket.idle.length;
+      opening += bucket.opening;
+      waiting += bucket.waiters.length;
+    }
+    return {
+      keys: this.buckets.size,
+      sessions: active + idle,
+      active,
+      idle,
+      opening,
+      waiting,
+      totals: { ...this.totals },
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    this.shutDown = true;
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+    await this.closeAll();
+  }
+
+  private startSweeper(): void {
+    if (this.sweepTimer || this.shutDown) {
+      return;
+    }
+    const shortest = Math.min(this.options.idleTtlMs, this.options.maxAgeMs) / 2;
+    const interval = this.options.sweepIntervalMs ?? Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, shortest));
+    this.sweepTimer = setInterval(() => this.sweep(), interval);
+    // Expiry is housekeeping; it must never keep the process alive.
+    this.sweepTimer.unref();
+  }
+
+  private bucketFor(target: UpstreamTarget, identity: SessionIdentity): KeyBucket {
+    const key = poolKeyOf(target, identity);
+    const id = poolKeyId(key);
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = { id, key, identity, target, idle: [], active: new Set(), opening: 0, waiters: [] };
+      this.buckets.set(id, bucket);
+    }
+    bucket.target = target;
+    return bucket;
+  }
+
+  private takeIdle(bucket: KeyBucket): PooledSession | undefined {
+    for (let session = bucket.idle.pop(); session; session = bucket.idle.pop()) {
+      const reason = this.expiryOf(session);
+      if (reason) {
+        this.retire(session, reason);
+        continue;
+      }
+      session.state = 'active';
+      bucket.active.add(session);
+      return session;
+    }
+    return undefined;
+  }
+
+  /** Opens a session for a slot already counted in `bucket.opening`. */
+  private async open(bucket: KeyBucket): Promise<PooledSession> {
+    try {
+      const connection = await this.connector.connect(bucket.target, {
+        timeoutMs: this.options.connectTimeoutMs,
+        headers: bucket.identity.headers,
+      });
+      const created = this.now();
+      const session: PooledSession = {
+        serial: ++this.serial,
+        bucket,
+        connection,
+        createdAt: created,
+        idleSince: created,
+        lastUsed: 0,
+        useCount: 0,
+        state: 'active',
+        broken: false,
+      };
+      // A transport that fails or closes on its own (upstream gone) is not to be reused.
+      connection.client.onerror = () => {
+        session.broken = true;
+      };
+      connection.client.onclose = () => {
+        session.broken = true;
+      };
+      bucket.opening -= 1;
+      this.totals.opened += 1;
+      if (this.shutDown) {
+        this.retire(session, 'shutdown');
+        throw new SessionPoolClosedError('The session pool closed while a session was being opened');
+      }
+      bucket.active.add(session);
+      this.logger.debug(`Opened session #${session.serial} to ${describeTarget(bucket.target)}`);
+      return session;
+    } catch (error) {
+      if (!(error instanceof SessionPoolClosedError)) {
+        bucket.opening -= 1;
+        this.totals.openFailures += 1;
+        this.passSlot(bucket);
+      }
+      throw error;
+    }
+  }
+
+  private waitFor(bucket: KeyBucket): Promise<Grant> {
+    const timeoutMs = this.options.acquireTimeoutMs;
+    return new Promise<Grant>((resolve, reject) => {
+      const waiter = {
+        grant: (grant: Grant) => {
+          clearTimeout(timer);
+          resolve(grant);
+        },
+        fail: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = bucket.waiters.indexOf(waiter);
+        if (index >= 0) {
+          bucket.waiters.splice(index, 1);
+        }
+        this.totals.acquireTimeouts += 1;
+        reject(
+          new SessionPoolExhaustedError(
+            `No session to upstream "${bucket.target.name}" became free within ${timeoutMs} ms ` +
+              `(limit ${this.options.maxPerKey} per user and upstream)`,
+          ),
+        );
+      }, timeoutMs);
+      bucket.waiters.push(waiter);
+    });
+  }
+
+  /** A session of the key went away: the next waiter may open a new one in its place. */
+  private passSlot(bucket: KeyBucket): void {
+    const waiter = bucket.waiters.shift();
+    if (waiter) {
+      bucket.opening += 1;
+      waiter.grant({ kind: 'slot' });
+      return;
+    }
+    this.dropIfEmpty(bucket);
+  }
+
+  private lease(session: PooledSession): SessionLease {
+    return new SessionLease(session, this.options.callTimeoutMs, this.now);
+  }
+
+  private expiryOf(session: PooledSession): RetireReason | undefined {
+    if (session.broken) {
+      return 'broken';
+    }
+    if (this.isOverAge(session)) {
+      return 'age';
+    }
+    return this.now() - session.idleSince >= this.options.idleTtlMs ? 'idle' : undefined;
+  }
+
+  private isOverAge(session: PooledSession): boolean {
+    return this.now() - session.createdAt >= this.options.maxAgeMs;
+  }
+
+  private retire(session: PooledSession, reason: RetireReason): void {
+    if (session.state === 'closed') {
+      return;
+    }
+    session.state = 'closed';
+    session.bucket.active.delete(session);
+    if (reason === 'idle') this.totals.closedIdle += 1;
+    if (reason === 'age') this.totals.closedAge += 1;
+    if (reason === 'broken') this.totals.closedBroken += 1;
+    this.logger.debug(`Closing session #${session.serial} to ${describeTarget(session.bucket.target)} (${reason})`);
+    const closing = session.connection.close().finally(() => this.closing.delete(closing));
+    this.closing.add(closing);
+  }
+
+  private dropIfEmpty(bucket: KeyBucket): void {
+    if (sizeOf(bucket) === 0 && bucket.waiters.length === 0 && this.buckets.get(bucket.id) === bucket) {
+      this.buckets.delete(bucket.id);
+    }
+  }
+}
+
+function sizeOf(bucket: KeyBucket): number {
+  return bucket.idle.length + bucket.active.size + bucket.opening;
+}
+
+/** Names an upstream for logs by its canonical URL, never by the pool key's connection URL. */
+function describeTarget(target: UpstreamTarget): string {
+  return `"${target.name}" (${redactUrl(target.url)})`;
+}
+
+function validateOptions(options: SessionPoolOptions): void {
+  const positive: Array<keyof SessionPoolOptions> = [
+    'maxPerKey',
+    'idleTtlMs',
+    'maxAgeMs',
+    'acquireTimeoutMs',
+    'connectTimeoutMs',
+    'callTimeoutMs',
+  ];
+  for (const name of positive) {
+    const value = options[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new Error(`Session pool option ${name} must be a positive number (got ${String(value)})`);
+    }
+  }
+  if (!Number.isInteger(options.maxPerKey)) {
+    throw new Error(`Session pool option maxPerKey must be an integer (got ${options.maxPerKey})`);
+  }
+}

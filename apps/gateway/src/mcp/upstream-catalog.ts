@@ -1,0 +1,22 @@
+import type { UpstreamTarget } from './upstream-target';
+
+/** A tool as discovered on an upstream and stored by the registry. */
+export interface CatalogTool {
+  name: string;
+  description?: string | null;
+  inputSchema: Record<string, unknown>;
+}
+
+export type CatalogUpstream = UpstreamTarget & { tools: CatalogTool[] };
+
+/**
+ * The MCP layer's view of the registry. The application implements it over its gateway store;
+ * keeping it a port lets the federation endpoint stay independent of persistence.
+ */
+export interface UpstreamCatalog {
+  /** Enabled and healthy upstreams with their stored tools, in a stable order. */
+  listActive(): Promise<CatalogUpstream[]>;
+  get(id: string): Promise<UpstreamTarget | null>;
+}
+
+export const UPSTREAM_CATALOG = Symbol('UPSTREAM_CATALOG');

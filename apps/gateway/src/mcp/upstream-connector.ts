@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { withDeadline } from './deadline';
+import { dialTargetOf } from './dial-url';
+import { toUpstreamError } from './upstream-error';
+import type { UpstreamTarget } from './upstream-target';
+
+export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
+
+// Session termination is a courtesy to the upstream; shutdown must not wait long for it.
+const TERMINATE_GRACE_MS = 1_000;
+
+export interface ConnectOptions {
+  /** Deadline for transport start plus MCP initialize. */
+  timeoutMs: number;
+  /** Extra headers sent on every request (forwarded identity); override nothing from the URL. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** A connected MCP client and the way to close it properly. */
+export class UpstreamConnection {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly client: Client,
+    private readonly transport: Transport,
+  ) {}
+
+  /** Ends the upstream session (DELETE for Streamable HTTP, best effort) and closes the transport. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const transport = this.transport;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+      await withDeadline(TERMINATE_GRACE_MS, () => transport.terminateSession()).catch(() => undefined);
+    }
+    await this.client.close().catch(() => undefined);
+  }
+}
+
+/** Opens SDK clients to upstreams over the transport each one is registered with. */
+@Injectable()
+export class UpstreamConnector {
+  async connect(target: UpstreamTarget, options: ConnectOptions): Promise<UpstreamConnection> {
+    let transport: Transport;
+    let client: Client;
+    try {
+      const dial = dialTargetOf(target.connectionUrl);
+      const requestInit: RequestInit = { headers: { ...(options.headers ?? {}), ...dial.headers } };
+      transport =
+        target.transport === 'sse'
+          ? new SSEClientTransport(dial.url, { requestInit })
+          : new StreamableHTTPClientTransport(dial.url, { requestInit });
+      client = new Client({ ...GATEWAY_CLIENT_INFO }, { capabilities: {} });
+    } catch (error) {
+      throw toUpstreamError(error, target, 'Connect');
+    }
+    const connection = new UpstreamConnection(client, transport);
+    try {
+      await withDeadline(options.timeoutMs, (signal) =>
+        client.connect(transport, { signal, timeout: options.timeoutMs }),
+      );
+      return connection;
+    } catch (error) {
+      await connection.close();
+      throw toUpstreamError(error, target, 'Connect');
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { withDeadline } from './deadline';
+import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
+import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
+import { UpstreamError, toUpstreamError } from './upstream-error';
+import type { UpstreamTarget } from './upstream-target';
+
+const DEFAULT_MAX_PAGES = 100;
+
+export interface PingResult {
+  latencyMs: number;
+}
+
+/** Per call: how long is left of the operation's deadline, and its abort signal. */
+interface Budget {
+  signal: AbortSignal;
+  remainingMs(): number;
+}
+
+/**
+ * The gateway's own calls to upstreams (health checks, tool discovery). Each one opens a
+ * short-lived client outside the session pool, so polling never counts as usage, and closes it
+ * afterwards. The whole operation runs under one deadline; failures are redacted UpstreamErrors.
+ */
+@Injectable()
+export class UpstreamControlClient {
+  constructor(
+    @Inject(UPSTREAM_CONTROL_OPTIONS) private readonly options: UpstreamControlOptions,
+    private readonly connector: UpstreamConnector,
+  ) {
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      throw new Error(`Upstream control option timeoutMs must be a positive number (got ${options.timeoutMs})`);
+    }
+  }
+
+  /** MCP `ping`; resolves with the round-trip time including connection set-up. */
+  async ping(target: UpstreamTarget): Promise<PingResult> {
+    const started = Date.now();
+    await this.run(target, 'Health check', async (client, budget) => {
+      await client.ping({ signal: budget.signal, timeout: budget.remainingMs() });
+    });
+    return { latencyMs: Date.now() - started };
+  }
+
+  /** Every tool of the upstream, following `nextCursor` until the last page. */
+  listTools(target: UpstreamTarget): Promise<Tool[]> {
+    const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
+    return this.run(target, 'Tool discovery', async (client, budget) => {
+      const tools: Tool[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      for (let page = 0; page < maxPages; page += 1) {
+        const result = await client.listTools(cursor === undefined ? undefined : { cursor }, {
+          signal: budget.signal,
+          timeout: budget.remainingMs(),
+        });
+        tools.push(...result.tools);
+        cursor = result.nextCursor;
+        if (cursor === undefined) {
+          return tools;
+        }
+        if (seen.has(cursor)) {
+          throw new Error('tools/list returned a cursor it had already returned');
+        }
+        seen.add(cursor);
+      }
+      throw new Error(`tools/list did not finish within ${maxPages} pages`);
+    });
+  }
+
+  private async run<T>(
+    target: UpstreamTarget,
+    action: string,
+    work: (client: Client, budget: Budget) => Promise<T>,
+  ): Promise<T> {
+    const timeoutMs = this.options.timeoutMs;
+    const started = Date.now();
+    // Filled in inside the deadline's callback; a holder keeps that visible to the code below.
+    const opened: { connection?: UpstreamConnection } = {};
+    try {
+      const result = await withDeadline(timeoutMs, async (signal) => {
+        const budget: Budget = {
+          signal,
+          remainingMs: () => Math.max(1, timeoutMs - (Date.now() - started)),
+        };
+        const connection = await this.connector.connect(target, { timeoutMs: budget.remainingMs() });
+        if (signal.aborted) {
+          // Connected just as the deadline passed; nobody else will close this one.
+          void connection.close();
+          throw signal.reason;
+        }
+        opened.connection = connection;
+        return await work(connection.client, budget);
+      });
+      await opened.connection?.close();
+      return result;
+    } catch (error) {
+      // Closing a failed upstream's session may itself wait; the caller gets its answer now.
+      void opened.connection?.close();
+      throw error instanceof UpstreamError ? error : toUpstreamError(error, target, action);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { redactUrl } from '@app/classification/redact';
+import { DeadlineExceededError } from './deadline';
+import { redactUpstreamText } from './upstream-redaction';
+import type { UpstreamTarget } from './upstream-target';
+
+/**
+ * timeout: no answer in time; unreachable: transport failure (refused, reset, HTTP error);
+ * protocol: the upstream answered with a JSON-RPC error.
+ */
+export type UpstreamFailureKind = 'timeout' | 'unreachable' | 'protocol';
+
+/**
+ * A failed call to an upstream. Its message is redacted and it carries no cause, so it may be
+ * logged or returned to a client as it is.
+ */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+
+  constructor(
+    message: string,
+    readonly upstreamId: string,
+    readonly kind: UpstreamFailureKind,
+    /** The upstream's JSON-RPC error code, for `protocol` failures. */
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether an error from a client call means the session itself can no longer be trusted. */
+export function isSessionFailure(error: unknown): boolean {
+  if (error instanceof UpstreamError) {
+    return error.kind !== 'protocol';
+  }
+  if (error instanceof McpError) {
+    return error.code === ErrorCode.ConnectionClosed || error.code === ErrorCode.RequestTimeout;
+  }
+  return true;
+}
+
+/** Wraps any error from talking to `target` into a redacted UpstreamError. */
+export function toUpstreamError(error: unknown, target: UpstreamTarget, action: string): UpstreamError {
+  if (error instanceof UpstreamError) {
+    return error;
+  }
+  const kind = failureKind(error);
+  const reason = redactUpstreamText(describe(error), target.connectionUrl);
+  const message = `${action} on upstream "${target.name}" (${redactUrl(target.url)}) failed: ${reason}`;
+  const code = kind === 'protocol' && error instanceof McpError ? error.code : undefined;
+  return new UpstreamError(message, target.id, kind, code);
+}
+
+function failureKind(error: unknown): UpstreamFailureKind {
+  if (error instanceof DeadlineExceededError) {
+    return 'timeout';
+  }
+  if (error instanceof McpError) {
+    if (error.code === ErrorCode.RequestTimeout) {
+      return 'timeout';
+    }
+    return error.code === ErrorCode.ConnectionClosed ? 'unreachable' : 'protocol';
+  }
+  return 'unreachable';
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ...) in its cause.
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  // The SDK prefixes "MCP error <code>: "; the code travels separately.
+  const message = (error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error.message) || error.name;
+  return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+}

@@ -1,0 +1,20 @@
+import type { AppConfig } from '../../src/config/app-config';
+
+/** A complete AppConfig for tests: in-memory everything, short timeouts. */
+export function testAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    database: { type: 'sqlite', path: ':memory:' },
+    redisKeyPrefix: 'mcpgateway-test',
+    classification: { enabled: true, intervalSeconds: 300, hotRatio: 0.2, coldMultiplier: 3 },
+    autoRefreshServers: false,
+    healthCheckIntervalSeconds: 60,
+    pollConcurrency: 4,
+    upstreamTimeoutMs: 2_000,
+    sessionPool: { maxPerKey: 2, idleTtlSeconds: 60, maxAgeSeconds: 600 },
+    upstreamBlockPrivate: false,
+    shutdownGraceMs: 1_000,
+    ...overrides,
+  };
+}
