@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { deferred, waitUntil } from '../../test/support/async-helpers';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
 import type { SessionPoolOptions } from './mcp-options';
 import { ANONYMOUS_IDENTITY } from './session-identity';
@@ -23,6 +25,7 @@ function targetFor(server: SampleServer, overrides: Partial<UpstreamTarget> = {}
 }
 
 describe('McpSessionPool', () => {
+  const logs = new CaptureLogger();
   let server: SampleServer;
   let pool: McpSessionPool;
   let clock: { now: number };
@@ -46,6 +49,8 @@ describe('McpSessionPool', () => {
 
   const echo = (target: UpstreamTarget, text: string, user = ANONYMOUS_IDENTITY): Promise<string | undefined> =>
     pool.withSession(target, user, async (s) => textOf(await s.callTool({ name: 'echo', arguments: { text } })));
+
+  beforeAll(() => Logger.overrideLogger(logs));
 
   beforeEach(async () => {
     clock = { now: 1_700_000_000_000 };
@@ -315,6 +320,11 @@ describe('McpSessionPool', () => {
     expect(message).toContain('"alpha"');
     expect(message).not.toMatch(/CANARY123|s3cret-pass|api_key/);
     server = await startSampleServer({ name: 'alpha' });
+  });
+
+  it('logs sessions by their upstream name and canonical URL, never by the pool key URL', () => {
+    expect(logs.text()).toMatch(/Opened session #\d+ to "alpha" \(http:\/\/127\.0\.0\.1:\d+\/mcp\)/);
+    expect(logs.text()).not.toMatch(/CANARY123|s3cret-pass/);
   });
 
   it('rejects options that would make the pool useless', () => {

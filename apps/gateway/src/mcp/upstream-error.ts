@@ -65,12 +65,18 @@ function failureKind(error: unknown): UpstreamFailureKind {
 }
 
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) {
+  if (!isErrorLike(error)) {
     return String(error);
   }
-  // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ...) in its cause.
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
   // The SDK prefixes "MCP error <code>: "; the code travels separately.
-  const message = (error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error.message) || error.name;
+  const own = error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error.message;
+  const message = own || error.name || 'unknown error';
+  // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ...) in its cause.
+  const cause = isErrorLike(error.cause) ? error.cause.message : undefined;
   return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+}
+
+/** Duck-typed: errors from Node internals (fetch) need not share this realm's Error class. */
+function isErrorLike(value: unknown): value is { message: string; name?: string; cause?: unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }

@@ -1,0 +1,42 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { DeadlineExceededError } from './deadline';
+import { UpstreamError, isSessionFailure, toUpstreamError } from './upstream-error';
+import type { UpstreamTarget } from './upstream-target';
+
+const target: UpstreamTarget = {
+  id: 'gw-1',
+  name: 'alpha',
+  url: 'http://127.0.0.1:9/mcp',
+  connectionUrl: 'http://127.0.0.1:9/mcp?api_key=CANARY123',
+  transport: 'streamablehttp',
+};
+
+describe('upstream errors', () => {
+  it('classify a JSON-RPC error from the upstream as a protocol failure that keeps the session', () => {
+    const error = toUpstreamError(new McpError(ErrorCode.InvalidParams, 'bad args'), target, 'Tool call');
+
+    expect(error).toMatchObject({ kind: 'protocol', code: ErrorCode.InvalidParams, upstreamId: 'gw-1' });
+    expect(error.message).toBe('Tool call on upstream "alpha" (http://127.0.0.1:9/mcp) failed: bad args');
+    expect(isSessionFailure(new McpError(ErrorCode.InvalidParams, 'bad args'))).toBe(false);
+    expect(isSessionFailure(error)).toBe(false);
+  });
+
+  it('classify timeouts and closed connections as failures of the session', () => {
+    expect(toUpstreamError(new McpError(ErrorCode.RequestTimeout, 'slow'), target, 'ping').kind).toBe('timeout');
+    expect(toUpstreamError(new DeadlineExceededError('timed out after 5 ms'), target, 'ping').kind).toBe('timeout');
+    expect(toUpstreamError(new McpError(ErrorCode.ConnectionClosed, 'gone'), target, 'ping').kind).toBe('unreachable');
+    expect(isSessionFailure(new McpError(ErrorCode.RequestTimeout, 'slow'))).toBe(true);
+    expect(isSessionFailure(new TypeError('fetch failed'))).toBe(true);
+  });
+
+  it('carry the cause of a network failure in the message, redacted, without attaching it', () => {
+    const cause = new Error('getaddrinfo ENOTFOUND for http://127.0.0.1:9/mcp?api_key=CANARY123');
+    const error = toUpstreamError(new TypeError('fetch failed', { cause }), target, 'Connect');
+
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toContain('fetch failed (getaddrinfo ENOTFOUND for http://127.0.0.1:9/mcp)');
+    expect(error.message).not.toContain('CANARY123');
+    expect(error.cause).toBeUndefined();
+  });
+});
