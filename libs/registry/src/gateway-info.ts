@@ -1,0 +1,20 @@
+import type { Gateway } from './entities/gateway.entity';
+import type { GatewayInfo } from './types';
+
+/** Copies the shareable fields of a row, by name, so nothing else can slip into a response. */
+export function toGatewayInfo(row: Gateway): GatewayInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    hasCredentials: row.hasCredentials,
+    transport: row.transport,
+    enabled: row.enabled,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    lastHealthOk: row.lastHealthOk,
+    lastHealthError: row.lastHealthError,
+    lastHealthAt: row.lastHealthAt,
+    lastSeenAt: row.lastSeenAt,
+  };
+}

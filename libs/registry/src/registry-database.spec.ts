@@ -1,0 +1,126 @@
+import { DataSource } from 'typeorm';
+import { createRegistryDataSource } from './data-source-factory';
+import { registryDataSourceOptions } from './data-source-options';
+import { Gateway } from './entities/gateway.entity';
+import { createTestDatabase, type TestDatabase } from './testing/test-databases';
+
+describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind) => {
+  let db: TestDatabase;
+  const open: DataSource[] = [];
+
+  const start = async (): Promise<DataSource> => {
+    const dataSource = await createRegistryDataSource(registryDataSourceOptions(db.config));
+    open.push(dataSource);
+    return dataSource;
+  };
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+  });
+
+  afterEach(async () => {
+    for (const dataSource of open.splice(0)) if (dataSource.isInitialized) await dataSource.destroy();
+    await db.drop();
+  });
+
+  it('builds the schema from migrations, never from synchronize', () => {
+    const options = registryDataSourceOptions(db.config);
+    expect(options).toMatchObject({ synchronize: false, migrationsRun: true });
+    expect(options.logging).toEqual(['warn', 'migration']);
+  });
+
+  it('creates the gateways and tools tables, their unique indexes and the cascading foreign key at start', async () => {
+    const dataSource = await start();
+    const runner = dataSource.createQueryRunner();
+    try {
+      const gateways = await runner.getTable('gateways');
+      const tools = await runner.getTable('tools');
+      expect(gateways?.columns.map((c) => c.name).sort()).toEqual(
+        [
+          'connectionUrl', 'createdAt', 'enabled', 'hasCredentials', 'id', 'lastHealthAt', 'lastHealthError',
+          'lastHealthOk', 'lastSeenAt', 'name', 'transport', 'updatedAt', 'url',
+        ].sort(),
+      );
+      expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({ isUnique: true, columnNames: ['name'] });
+      expect(tools?.indices.find((i) => i.name === 'UQ_tools_gateway_name')).toMatchObject({
+        isUnique: true,
+        columnNames: ['gatewayId', 'name'],
+      });
+      expect(tools?.foreignKeys).toEqual([
+        expect.objectContaining({ columnNames: ['gatewayId'], referencedTableName: 'gateways', onDelete: 'CASCADE' }),
+      ]);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it('records the migration once and does not run it again at the next start', async () => {
+    await (await start()).destroy();
+    const again = await start();
+    expect(await again.showMigrations()).toBe(false);
+    const rows: unknown[] = await again.query('SELECT * FROM migrations');
+    expect(rows).toHaveLength(1);
+  });
+
+  it('lets two workers start on a fresh database at the same time (the migration runs once)', async () => {
+    const [first, second] = await Promise.all([start(), start()]);
+    const rows: unknown[] = await first.query('SELECT * FROM migrations');
+    expect(rows).toHaveLength(1);
+    expect(await second.getRepository(Gateway).count()).toBe(0);
+  });
+
+  it('reverts its migration cleanly', async () => {
+    const dataSource = await start();
+    await dataSource.undoLastMigration();
+    const runner = dataSource.createQueryRunner();
+    try {
+      expect(await runner.hasTable('gateways')).toBe(false);
+      expect(await runner.hasTable('tools')).toBe(false);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it('logs no query and no query parameter, not even of a failing query', async () => {
+    const printed: string[] = [];
+    const capture = (stream: NodeJS.WriteStream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        printed.push(String(chunk));
+        return true;
+      });
+    const spies = [capture(process.stdout), capture(process.stderr)];
+    const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))),
+    );
+    try {
+      const dataSource = await start();
+      const row = {
+        id: '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f',
+        name: 'dup',
+        url: 'https://up.example/mcp',
+        connectionUrl: 'https://up.example/mcp?api_key=CANARY123',
+        hasCredentials: true,
+        transport: 'streamablehttp' as const,
+        enabled: true,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      };
+      await dataSource.getRepository(Gateway).insert(row);
+      await expect(
+        dataSource.getRepository(Gateway).insert({ ...row, id: '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e60' }),
+      ).rejects.toThrow();
+    } finally {
+      for (const spy of [...spies, ...consoleSpies]) spy.mockRestore();
+    }
+    expect(printed.join('\n')).not.toContain('CANARY123');
+  });
+
+  if (kind === 'sqlite') {
+    it('creates the parent directory of the file and runs in WAL mode with a busy timeout', async () => {
+      const dataSource = await start();
+      expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await dataSource.query('PRAGMA busy_timeout')).toEqual([{ timeout: 5000 }]);
+      expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    });
+  }
+});

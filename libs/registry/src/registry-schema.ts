@@ -1,0 +1,9 @@
+import { Gateway } from './entities/gateway.entity';
+import { Tool } from './entities/tool.entity';
+import { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
+
+/** Every entity of the registry, for a DataSource's `entities`. */
+export const REGISTRY_ENTITIES = [Gateway, Tool];
+
+/** Every migration of the registry, oldest first. */
+export const REGISTRY_MIGRATIONS = [CreateRegistry1767225600000];
