@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { waitUntil } from '../../test/support/async-helpers';
 import { CaptureLogger } from '../../test/support/capture-logger';
 import { MemoryUpstreamCatalog } from '../../test/support/memory-upstream-catalog';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
@@ -84,7 +85,7 @@ describe('Federation endpoint /mcp', () => {
 
   afterAll(async () => {
     await client?.close();
-    await app?.close();
+    await app?.close().catch(() => undefined);
     await Promise.all([alpha?.close(), beta?.close()]);
   });
 
@@ -198,5 +199,16 @@ describe('Federation endpoint /mcp', () => {
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.text()).not.toContain(CANARY);
     expect(logs.text()).not.toContain('pa55word');
+  });
+
+  it('closes every pooled session when the application shuts down', async () => {
+    const pool = app.get(McpSessionPool);
+    expect(pool.metrics().sessions).toBeGreaterThan(0);
+    await client.close();
+
+    await app.close();
+
+    expect(pool.metrics().sessions).toBe(0);
+    await waitUntil(() => alpha.stats().openSessions === 0 && beta.stats().openSessions === 0, 5_000, 'upstream sessions to end');
   });
 });

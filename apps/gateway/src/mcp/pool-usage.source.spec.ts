@@ -32,7 +32,7 @@ describe('PoolUsageSource', () => {
   });
 
   afterEach(async () => {
-    await pool.onModuleDestroy();
+    await pool.beforeApplicationShutdown();
     await Promise.all([alpha.close(), beta.close()]);
   });
 

@@ -58,7 +58,7 @@ describe('McpSessionPool', () => {
   });
 
   afterEach(async () => {
-    await pool?.onModuleDestroy();
+    await pool?.beforeApplicationShutdown();
     await server.close();
   });
 

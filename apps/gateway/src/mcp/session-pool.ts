@@ -88,12 +88,18 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
     this.startSweeper();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.shutdown();
+  onModuleDestroy(): void {
+    this.stopSweeper();
   }
 
+  /**
+   * Sessions close here rather than in onModuleDestroy: that hook runs first, when pollers and
+   * the classifier stop, and in-flight client calls still deserve their sessions until then.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.shutdown();
+    this.shutDown = true;
+    this.stopSweeper();
+    await this.closeAll();
   }
 
   /** Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke). */
@@ -232,13 +238,11 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
     };
   }
 
-  private async shutdown(): Promise<void> {
-    this.shutDown = true;
+  private stopSweeper(): void {
     if (this.sweepTimer) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
     }
-    await this.closeAll();
   }
 
   private startSweeper(): void {

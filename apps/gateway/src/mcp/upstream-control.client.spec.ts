@@ -200,7 +200,7 @@ describe('UpstreamControlClient', () => {
       expect(pool.usage()).toEqual(before);
       expect(pool.metrics().totals.opened).toBe(1);
     } finally {
-      await pool.onModuleDestroy();
+      await pool.beforeApplicationShutdown();
     }
   });
 
