@@ -42,15 +42,16 @@ const TOOL_WRITE_ATTEMPTS = 3;
 @Injectable()
 export class GatewaysService {
   private readonly logger = new Logger(GatewaysService.name);
-  // better-sqlite3 gives TypeORM one shared connection, where concurrent transactions would
-  // interleave (nested as savepoints); they are queued instead.
-  private readonly sqliteTransactions: SerialQueue | null;
+  // better-sqlite3 gives TypeORM one shared connection: a statement issued while another
+  // caller's transaction is open would become part of it (and concurrent transactions would
+  // nest as savepoints). Writes and tool reads are queued there instead.
+  private readonly sqliteQueue: SerialQueue | null;
 
   constructor(
     @InjectRepository(Gateway) private readonly gateways: Repository<Gateway>,
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
   ) {
-    this.sqliteTransactions = gateways.manager.connection.options.type === 'better-sqlite3' ? new SerialQueue() : null;
+    this.sqliteQueue = gateways.manager.connection.options.type === 'better-sqlite3' ? new SerialQueue() : null;
   }
 
   async create(input: CreateGatewayInput): Promise<GatewayInfo> {
@@ -58,7 +59,7 @@ export class GatewaysService {
     const now = new Date();
     const id = randomUUID();
     try {
-      await this.gateways.insert({
+      const row = {
         id,
         name: input.name,
         url: target.url,
@@ -72,7 +73,8 @@ export class GatewaysService {
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
-      });
+      };
+      await this.serialized(() => this.gateways.insert(row));
     } catch (error) {
       if (isUniqueViolation(error)) throw new GatewayNameTakenError(input.name);
       throw toStorageError('create', error, target.connectionUrl);
@@ -118,7 +120,7 @@ export class GatewaysService {
     if (moved) Object.assign(changes, { lastHealthOk: null, lastHealthError: null, lastHealthAt: null });
     changes.updatedAt = new Date();
     try {
-      await this.gateways.update({ id }, changes);
+      await this.serialized(() => this.gateways.update({ id }, changes));
     } catch (error) {
       if (isUniqueViolation(error) && typeof changes.name === 'string') throw new GatewayNameTakenError(changes.name);
       throw toStorageError('update', error, connectionUrl);
@@ -130,7 +132,7 @@ export class GatewaysService {
   /** Deletes a gateway and, by cascade, its tools. */
   async delete(id: string): Promise<void> {
     if (!isGatewayId(id)) throw new GatewayNotFoundError(id);
-    const result = await this.gateways.delete({ id });
+    const result = await this.serialized(() => this.gateways.delete({ id }));
     if (!result.affected) throw new GatewayNotFoundError(id);
     this.logger.log(`deleted gateway ${id}`);
   }
@@ -160,16 +162,14 @@ export class GatewaysService {
     });
     if (row === null) return false;
     const now = new Date();
-    const result = await this.gateways.update(
-      { id },
-      ok
-        ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now }
-        : {
-            lastHealthOk: false,
-            lastHealthError: redactSecrets(error === undefined ? 'health check failed' : errorText(error), row.connectionUrl),
-            lastHealthAt: now,
-          },
-    );
+    const changes: QueryDeepPartialEntity<Gateway> = ok
+      ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now }
+      : {
+          lastHealthOk: false,
+          lastHealthError: redactSecrets(error === undefined ? 'health check failed' : errorText(error), row.connectionUrl),
+          lastHealthAt: now,
+        };
+    const result = await this.serialized(() => this.gateways.update({ id }, changes));
     return Boolean(result.affected) && row.lastHealthOk !== ok;
   }
 
@@ -203,7 +203,9 @@ export class GatewaysService {
     const connections = await this.listEnabledConnections();
     const byGateway = new Map<string, ToolInfo[]>(connections.map((c) => [c.id, []]));
     for (const ids of chunks([...byGateway.keys()], CHUNK)) {
-      const rows = await this.tools.find({ where: { gatewayId: In(ids) }, order: { gatewayId: 'ASC', name: 'ASC' } });
+      const rows = await this.serialized(() =>
+        this.tools.find({ where: { gatewayId: In(ids) }, order: { gatewayId: 'ASC', name: 'ASC' } }),
+      );
       for (const row of rows) byGateway.get(row.gatewayId)?.push(toToolInfo(row));
     }
     return connections.map((connection) => ({ ...connection, tools: byGateway.get(connection.id) ?? [] }));
@@ -212,7 +214,7 @@ export class GatewaysService {
   /** The stored tools of a gateway, by name. */
   async listTools(id: string): Promise<ToolInfo[]> {
     await this.findRow(id);
-    const rows = await this.tools.find({ where: { gatewayId: id }, order: { name: 'ASC' } });
+    const rows = await this.serialized(() => this.tools.find({ where: { gatewayId: id }, order: { name: 'ASC' } }));
     return rows.map(toToolInfo);
   }
 
@@ -256,8 +258,11 @@ export class GatewaysService {
   }
 
   private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => this.gateways.manager.transaction(work);
-    return this.sqliteTransactions === null ? run() : this.sqliteTransactions.run(run);
+    return this.serialized(() => this.gateways.manager.transaction(work));
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    return this.sqliteQueue === null ? work() : this.sqliteQueue.run(work);
   }
 
   private async findRow(id: string): Promise<Gateway> {

@@ -1,7 +1,7 @@
-/** How the gateway speaks to an upstream MCP server. */
-export type GatewayTransport = 'streamablehttp' | 'sse';
+/** The transports the gateway speaks to upstream MCP servers. */
+export const GATEWAY_TRANSPORTS = ['streamablehttp', 'sse'] as const;
 
-export const GATEWAY_TRANSPORTS: readonly GatewayTransport[] = ['streamablehttp', 'sse'];
+export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
 
 /** Database the registry lives in; structurally the same as the app's `AppConfig['database']`. */
 export type RegistryDatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };

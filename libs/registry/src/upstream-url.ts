@@ -33,6 +33,10 @@ export function parseUpstreamUrl(raw: string): ParsedUpstreamUrl {
     throw new InvalidUpstreamUrlError('must use http or https');
   }
   if (parsed.hostname === '') throw new InvalidUpstreamUrlError('must have a host');
+  // Normalization percent-encodes, so the stored form can be longer than what was sent.
+  if (parsed.href.length > MAX_UPSTREAM_URL_LENGTH) {
+    throw new InvalidUpstreamUrlError(`must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`);
+  }
   return {
     connectionUrl: parsed.href,
     url: canonicalUrlOf(parsed),

@@ -1,0 +1,96 @@
+import {
+  BadGatewayException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Logger,
+  Optional,
+  Param,
+  Patch,
+  Post,
+  ServiceUnavailableException,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { GatewayNotFoundError, GatewaysService, type GatewayInfo, type ToolInfo } from '@app/registry';
+import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
+import { AdminTokenGuard } from './admin-token.guard';
+import { GatewayIdPipe } from './gateway-id.pipe';
+import { createGatewaySchema, updateGatewaySchema, type CreateGatewayBody, type UpdateGatewayBody } from './gateway.schemas';
+import { RegistryErrorFilter } from './registry-error.filter';
+import { UpstreamUrlValidator } from './upstream-url.validator';
+import { ZodValidationPipe } from './zod-validation.pipe';
+
+/**
+ * The admin API of the gateway registry. Every answer is built from GatewayInfo, which has
+ * the canonical URL and `hasCredentials` but never the connection URL.
+ */
+@Controller('gateways')
+@UseGuards(AdminTokenGuard)
+@UseFilters(RegistryErrorFilter)
+export class GatewaysController {
+  private readonly logger = new Logger(GatewaysController.name);
+
+  constructor(
+    private readonly gateways: GatewaysService,
+    private readonly urls: UpstreamUrlValidator,
+    @Optional() @Inject(TOOL_REFRESHER) private readonly refresher?: ToolRefresher,
+  ) {}
+
+  @Post()
+  async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<GatewayInfo> {
+    await this.urls.assertAllowed(body.url);
+    return this.gateways.create(body);
+  }
+
+  @Get()
+  list(): Promise<GatewayInfo[]> {
+    return this.gateways.list();
+  }
+
+  @Get(':id')
+  get(@Param('id', GatewayIdPipe) id: string): Promise<GatewayInfo> {
+    return this.gateways.get(id);
+  }
+
+  @Patch(':id')
+  async update(
+    @Param('id', GatewayIdPipe) id: string,
+    @Body(new ZodValidationPipe(updateGatewaySchema)) body: UpdateGatewayBody,
+  ): Promise<GatewayInfo> {
+    if (body.url !== undefined) await this.urls.assertAllowed(body.url);
+    return this.gateways.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  delete(@Param('id', GatewayIdPipe) id: string): Promise<void> {
+    return this.gateways.delete(id);
+  }
+
+  @Get(':id/tools')
+  tools(@Param('id', GatewayIdPipe) id: string): Promise<ToolInfo[]> {
+    return this.gateways.listTools(id);
+  }
+
+  /** Runs tool discovery now (the pollers' gate does not apply); upstream failures are a 502. */
+  @Post(':id/refresh')
+  @HttpCode(HttpStatus.OK)
+  async refresh(@Param('id', GatewayIdPipe) id: string): Promise<ToolRefreshResult> {
+    await this.gateways.get(id);
+    if (this.refresher === undefined) throw new ServiceUnavailableException('tool refresh is not available');
+    try {
+      return await this.refresher.refresh(id);
+    } catch (error) {
+      if (error instanceof HttpException || error instanceof GatewayNotFoundError) throw error;
+      const message = await this.gateways.redactError(id, error);
+      this.logger.warn(`tool refresh of gateway ${id} failed: ${message}`);
+      throw new BadGatewayException(`tool refresh failed: ${message}`);
+    }
+  }
+}
