@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from './app.module';
@@ -19,8 +19,10 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create(AppModule.forRoot({ ...config, adminToken }), {
     logger: logLevels(process.env.LOG_LEVEL),
+    // Idle keep-alive connections would otherwise hold the HTTP server (and shutdown) open.
+    forceCloseConnections: true,
   });
-  app.enableShutdownHooks();
+  handleShutdownSignals(app, config.shutdownGraceMs);
   await app.listen(config.port, config.host);
 
   const logger = new Logger('Gateway');
@@ -30,6 +32,35 @@ async function bootstrap(): Promise<void> {
     // Printed once, to the operator's terminal; set ADMIN_TOKEN to keep a fixed token.
     logger.log(`Admin token (generated for this run; set ADMIN_TOKEN to fix it): ${adminToken}`);
   }
+}
+
+/**
+ * SIGTERM/SIGINT run Nest's shutdown hooks in order (pollers and classifier stop and release the
+ * leader lock, pooled sessions close, then the HTTP server, database and Redis) and exit 0.
+ * Nest's enableShutdownHooks would re-raise the signal afterwards, ending the process as killed.
+ */
+function handleShutdownSignals(app: INestApplication, graceMs: number): void {
+  const logger = new Logger('Gateway');
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: shutting down`);
+    const deadline = setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${graceMs + 5000} ms; exiting`);
+      process.exit(1);
+    }, graceMs + 5000);
+    deadline.unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 type Level = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';

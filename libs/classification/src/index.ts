@@ -23,7 +23,7 @@ export {
 export { ClassificationScheduler, type SchedulerStatus } from './classification.scheduler';
 export { PollGate, POLL_DECISION_TIMEOUT_MS } from './poll-gate';
 export { ClassificationHealthIndicator } from './classification.health';
-export type { ClassificationStore, PollRecord } from './classification-store';
+export type { ClassificationStore, PollRecord, PublishedClassification } from './classification-store';
 export type { LeaderLock } from './leader-lock';
 export { classificationKeys, pollScopeHash, DEFAULT_KEY_PREFIX, type ClassificationKeys } from './keys';
 export { parsePollTimestamp } from './poll-timestamp';

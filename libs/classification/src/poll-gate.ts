@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ClassificationStore } from './classification-store';
+import type { ClassificationStore, PublishedClassification } from './classification-store';
 import type { ClassificationConfig } from './classification.options';
 import { classificationKeys, type ClassificationKeys } from './keys';
 import { parsePollTimestamp } from './poll-timestamp';
@@ -68,6 +68,17 @@ export class PollGate {
       return await withTimeout(this.store.getServerClass(url), POLL_DECISION_TIMEOUT_MS, 'store read');
     } catch (error) {
       this.logger.warn(`Could not read the class of ${redactUrl(url)}: ${errorMessage(error)}`);
+      return null;
+    }
+  }
+
+  /** The classification every worker follows now, or null when none is live or the store cannot answer. */
+  async readPublished(): Promise<PublishedClassification | null> {
+    if (!this.config.enabled) return null;
+    try {
+      return await withTimeout(this.store.readPublished(), POLL_DECISION_TIMEOUT_MS, 'store read');
+    } catch (error) {
+      this.logger.warn(`Could not read the published classification: ${errorMessage(error)}`);
       return null;
     }
   }

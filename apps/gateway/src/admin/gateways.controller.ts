@@ -45,7 +45,9 @@ export class GatewaysController {
   @Post()
   async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<GatewayInfo> {
     await this.urls.assertAllowed(body.url);
-    return this.gateways.create(body);
+    const created = await this.gateways.create(body);
+    if (created.enabled) this.discoverSoon(created.id);
+    return created;
   }
 
   @Get()
@@ -64,7 +66,10 @@ export class GatewaysController {
     @Body(new ZodValidationPipe(updateGatewaySchema)) body: UpdateGatewayBody,
   ): Promise<GatewayInfo> {
     if (body.url !== undefined) await this.urls.assertAllowed(body.url);
-    return this.gateways.update(id, body);
+    const updated = await this.gateways.update(id, body);
+    const reconnect = body.url !== undefined || body.transport !== undefined || body.enabled === true;
+    if (updated.enabled && reconnect) this.discoverSoon(id);
+    return updated;
   }
 
   @Delete(':id')
@@ -76,6 +81,17 @@ export class GatewaysController {
   @Get(':id/tools')
   tools(@Param('id', GatewayIdPipe) id: string): Promise<ToolInfo[]> {
     return this.gateways.listTools(id);
+  }
+
+  /**
+   * A new (or re-pointed) upstream gets its first discovery right away rather than at the next
+   * poll round, so its tools show up in /mcp within seconds. Failures are the pollers' to retry.
+   */
+  private discoverSoon(id: string): void {
+    this.refresher?.refresh(id).catch(async (error: unknown) => {
+      const message = await this.gateways.redactError(id, error).catch(() => 'unavailable');
+      this.logger.warn(`first tool discovery of gateway ${id} failed: ${message}`);
+    });
   }
 
   /** Runs tool discovery now (the pollers' gate does not apply); upstream failures are a 502. */

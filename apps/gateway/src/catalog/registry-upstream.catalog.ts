@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayNotFoundError, GatewaysService } from '@app/registry';
+import type { CatalogUpstream, UpstreamCatalog, UpstreamTarget } from '../mcp';
+
+/**
+ * The MCP layer's view of the registry: enabled upstreams not known to be unhealthy (a new one
+ * is served as soon as its first discovery stored tools), with their stored tools.
+ */
+@Injectable()
+export class RegistryUpstreamCatalog implements UpstreamCatalog {
+  constructor(private readonly gateways: GatewaysService) {}
+
+  async listActive(): Promise<CatalogUpstream[]> {
+    const upstreams = await this.gateways.listEnabledWithTools();
+    return upstreams
+      .filter((u) => u.lastHealthOk !== false)
+      .map((u) => ({
+        id: u.id,
+        name: u.name,
+        url: u.url,
+        connectionUrl: u.connectionUrl,
+        transport: u.transport,
+        tools: u.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+      }));
+  }
+
+  async get(id: string): Promise<UpstreamTarget | null> {
+    try {
+      const c = await this.gateways.getConnection(id);
+      return c.enabled ? { id: c.id, name: c.name, url: c.url, connectionUrl: c.connectionUrl, transport: c.transport } : null;
+    } catch (error) {
+      if (error instanceof GatewayNotFoundError) return null;
+      throw error;
+    }
+  }
+}

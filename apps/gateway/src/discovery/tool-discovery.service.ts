@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PollGate } from '@app/classification';
+import { GatewaysService, type GatewayConnection } from '@app/registry';
+import { UpstreamControlClient } from '../mcp';
+import { PollStats } from '../polling/poll-stats';
+import type { ToolRefresher, ToolRefreshResult } from './tool-refresher';
+
+/**
+ * One tool discovery: `tools/list` on the upstream (outside the session pool, so it is not
+ * usage), stored in the registry, changes logged by name. Only a discovery that succeeded is
+ * recorded as a completed poll. Concurrent refreshes of one gateway share a single call.
+ */
+@Injectable()
+export class ToolDiscoveryService implements ToolRefresher {
+  private readonly logger = new Logger(ToolDiscoveryService.name);
+  private readonly inFlight = new Map<string, Promise<ToolRefreshResult>>();
+
+  constructor(
+    private readonly gateways: GatewaysService,
+    private readonly control: UpstreamControlClient,
+    private readonly gate: PollGate,
+    private readonly stats: PollStats,
+  ) {}
+
+  async refresh(gatewayId: string): Promise<ToolRefreshResult> {
+    const connection = await this.gateways.getConnection(gatewayId);
+    return this.refreshConnection(connection);
+  }
+
+  /** For pollers that already hold the connection details. */
+  refreshConnection(connection: GatewayConnection): Promise<ToolRefreshResult> {
+    const running = this.inFlight.get(connection.id);
+    if (running) return running;
+    const work = this.discover(connection).finally(() => this.inFlight.delete(connection.id));
+    this.inFlight.set(connection.id, work);
+    return work;
+  }
+
+  private async discover(connection: GatewayConnection): Promise<ToolRefreshResult> {
+    let tools;
+    try {
+      tools = await this.control.listTools(connection);
+    } catch (error) {
+      this.stats.record('tool_discovery', 'failed');
+      throw error;
+    }
+    const changes = await this.gateways.replaceTools(
+      connection.id,
+      tools.map((t) => ({ name: t.name, description: t.description ?? null, inputSchema: t.inputSchema })),
+    );
+    this.stats.record('tool_discovery', 'performed');
+    await this.gate.markPollCompleted(connection.url, 'tool_discovery', connection.id);
+    const { added, updated, removed } = changes;
+    if (added.length + updated.length + removed.length > 0) {
+      this.logger.log(
+        `Tools of ${connection.name} changed: ${describeChanges('added', added)}` +
+          `${describeChanges('updated', updated)}${describeChanges('removed', removed)}`.trim(),
+      );
+    } else {
+      this.logger.debug(`Tools of ${connection.name} unchanged (${tools.length})`);
+    }
+    return { added, updated, removed, total: tools.length };
+  }
+}
+
+function describeChanges(label: string, names: string[]): string {
+  return names.length ? ` ${label} [${names.join(', ')}]` : '';
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { PollGate, errorMessage } from '@app/classification';
+import { GatewaysService, type GatewayConnection } from '@app/registry';
+import { APP_CONFIG } from '../config/app-config.module';
+import type { AppConfig } from '../config/app-config';
+import { ToolDiscoveryService } from '../discovery/tool-discovery.service';
+import { forEachLimited } from './concurrency';
+import { PollStats } from './poll-stats';
+import { RepeatingTask } from './repeating-task';
+
+/**
+ * Periodic tool discovery, gated by the classification: each round asks the PollGate which
+ * upstreams are due (hot: every interval, cold: every 3) and refreshes only those.
+ */
+@Injectable()
+export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DiscoveryPoller.name);
+  private readonly task: RepeatingTask;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly gateways: GatewaysService,
+    private readonly discovery: ToolDiscoveryService,
+    private readonly gate: PollGate,
+    private readonly stats: PollStats,
+    registry: SchedulerRegistry,
+  ) {
+    // Rounds come often enough that a due server waits at most one health interval more.
+    const periodSeconds = Math.min(config.classification.intervalSeconds, config.healthCheckIntervalSeconds);
+    this.task = new RepeatingTask('discovery-poller', periodSeconds * 1000, () => this.runOnce(), registry);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.autoRefreshServers) this.task.start();
+    else this.logger.log('Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
+  }
+
+  /** One round: refresh every enabled, not-unhealthy upstream the gate says is due. */
+  async runOnce(): Promise<void> {
+    const targets = (await this.gateways.listEnabledConnections()).filter((t) => t.lastHealthOk !== false);
+    await forEachLimited(targets, this.config.pollConcurrency, (target) => this.maybeRefresh(target));
+  }
+
+  private async maybeRefresh(target: GatewayConnection): Promise<void> {
+    if (!(await this.gate.shouldPollServer(target.url, 'tool_discovery', target.id))) {
+      this.stats.record('tool_discovery', 'skipped');
+      return;
+    }
+    try {
+      await this.discovery.refreshConnection(target);
+    } catch (error) {
+      this.logger.warn(`Tool discovery of ${target.name} failed: ${errorMessage(error)}`);
+    }
+  }
+}
