@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 
@@ -26,7 +27,9 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
 
   const logger = new Logger('Gateway');
-  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  // PORT=0 asks the OS for a free port; report the one actually bound.
+  const bound = app.getHttpServer().address() as AddressInfo;
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${bound.port}`;
   logger.log(`Listening on ${address} (MCP endpoint ${address}/mcp, health ${address}/health)`);
   if (generatedToken) {
     // Printed once, to the operator's terminal; set ADMIN_TOKEN to keep a fixed token.
