@@ -313,6 +313,26 @@ describe('Admin API /gateways', () => {
     });
   });
 
+  describe('first discovery', () => {
+    it('starts a tool discovery as soon as a gateway is registered', async () => {
+      const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
+      expect(h.refresher.refresh).toHaveBeenCalledWith(gw.id);
+    });
+
+    it('does not discover a gateway registered disabled until it is enabled', async () => {
+      const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/', enabled: false }).expect(201)).body;
+      expect(h.refresher.refresh).not.toHaveBeenCalled();
+      await h.http().patch(`/gateways/${gw.id}`).send({ enabled: true }).expect(200);
+      expect(h.refresher.refresh).toHaveBeenCalledWith(gw.id);
+    });
+
+    it('still registers the gateway when its first discovery fails', async () => {
+      h.refresher.refresh.mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
+      await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201);
+      await h.http().get('/gateways').expect(200);
+    });
+  });
+
   describe('manual tool refresh', () => {
     it('runs the tool refresher and answers with what changed', async () => {
       const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;

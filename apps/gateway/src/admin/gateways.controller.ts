@@ -88,7 +88,8 @@ export class GatewaysController {
    * poll round, so its tools show up in /mcp within seconds. Failures are the pollers' to retry.
    */
   private discoverSoon(id: string): void {
-    this.refresher?.refresh(id).catch(async (error: unknown) => {
+    if (!this.refresher) return;
+    Promise.resolve(this.refresher.refresh(id)).catch(async (error: unknown) => {
       const message = await this.gateways.redactError(id, error).catch(() => 'unavailable');
       this.logger.warn(`first tool discovery of gateway ${id} failed: ${message}`);
     });
