@@ -13,7 +13,7 @@ export interface TestDatabase {
 }
 
 /** The server tests create their databases on (trust auth on loopback). */
-export const TEST_POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres:postgres@127.0.0.1:5432/test';
 
 /** A SQLite file in a fresh temporary directory (a nested, not yet existing one). */
 export async function createSqliteTestDatabase(): Promise<TestDatabase> {
