@@ -1,11 +1,19 @@
-import type { ClassificationResult, ClassifyInput } from './types';
+import type { ClassificationResult, ClassifyInput, GatewayRef } from './types';
 
 export const DEFAULT_HOT_RATIO = 0.2;
+
+// Per-server usage lives in one Float64Array, three slots per server, so a server's figures share
+// a cache line: at 100k servers separate arrays cost a cache miss each per session.
+const LAST_USED = 0;
+const ACTIVE = 1;
+const USES = 2;
+const STRIDE = 3;
 
 /**
  * Ranks servers by how recently the session pool used them and splits them into hot and cold.
  * Pure and deterministic: same input (in any session order) gives the same output.
- * Runs in O(S + N log N) for S sessions and N servers, on typed arrays to stay allocation-light.
+ * Runs in O(S + N log N) for S sessions and N servers. Only the hot servers need an order, so
+ * they are picked by quickselect over plain recency values and only they meet the comparator.
  */
 export function classifyServers(input: ClassifyInput): ClassificationResult {
   const hotRatio = input.hotRatio ?? DEFAULT_HOT_RATIO;
@@ -13,60 +21,53 @@ export function classifyServers(input: ClassifyInput): ClassificationResult {
     throw new RangeError(`hotRatio must be a number between 0 and 1, got ${String(hotRatio)}`);
   }
 
-  // Gateway id -> canonical URL; a repeated id keeps its first position and last URL (as a dict would).
-  const urlByGatewayId = new Map<string, string>();
-  for (const gateway of input.gateways) urlByGatewayId.set(gateway.id, gateway.url);
-
-  // Distinct servers in gateway order: several gateways may share one upstream URL.
-  const servers: string[] = [];
-  const indexByUrl = new Map<string, number>();
-  for (const url of urlByGatewayId.values()) {
-    if (!indexByUrl.has(url)) {
-      indexByUrl.set(url, servers.length);
-      servers.push(url);
-    }
-  }
-
+  const { servers, indexByUrl, indexByGatewayId } = indexServers(input.gateways);
   const n = servers.length;
   const hotCap = Math.floor(hotRatio * n);
-  const lastUsed = new Float64Array(n);
-  const activeCount = new Float64Array(n);
-  const useCount = new Float64Array(n);
+  const stats = new Float64Array(n * STRIDE);
 
-  for (const session of input.sessions) {
+  const sessions = input.sessions;
+  for (let s = 0; s < sessions.length; s++) {
+    const session = sessions[s];
     // Resolve through the gateway id first, so a pool URL carrying credentials never becomes a server name.
-    const known = session.gatewayId ? urlByGatewayId.get(session.gatewayId) : undefined;
-    const index = indexByUrl.get(known ?? session.url);
-    if (index === undefined) continue;
-    if (session.active) activeCount[index] += 1;
+    let index = session.gatewayId ? indexByGatewayId.get(session.gatewayId) : undefined;
+    if (index === undefined) {
+      index = indexByUrl.get(session.url);
+      if (index === undefined) continue;
+    }
+    const at = index * STRIDE;
+    if (session.active) stats[at + ACTIVE] += 1;
     const used = session.lastUsed;
     if (used > 0 && Number.isFinite(used)) {
-      if (used > lastUsed[index]) lastUsed[index] = used;
-      if (Number.isFinite(session.useCount)) useCount[index] += session.useCount;
+      if (used > stats[at + LAST_USED]) stats[at + LAST_USED] = used;
+      if (Number.isFinite(session.useCount)) stats[at + USES] += session.useCount;
     }
   }
 
-  const eligible: number[] = [];
-  for (let i = 0; i < n; i++) if (lastUsed[i] > 0) eligible.push(i);
-  const eligibleCount = eligible.length;
+  let eligibleCount = 0;
+  for (let i = 0; i < n; i++) if (stats[i * STRIDE + LAST_USED] > 0) eligibleCount++;
   const hotActual = Math.min(hotCap, eligibleCount);
 
-  eligible.sort(
-    (a, b) =>
-      lastUsed[b] - lastUsed[a] ||
-      activeCount[b] - activeCount[a] ||
-      useCount[b] - useCount[a] ||
-      compareCodePoints(servers[a], servers[b]),
-  );
+  const ranked = hotCandidates(stats, n, eligibleCount, hotActual);
+  ranked.sort((a, b) => {
+    const x = a * STRIDE;
+    const y = b * STRIDE;
+    return (
+      stats[y + LAST_USED] - stats[x + LAST_USED] ||
+      stats[y + ACTIVE] - stats[x + ACTIVE] ||
+      stats[y + USES] - stats[x + USES] ||
+      compareCodePoints(servers[a], servers[b])
+    );
+  });
 
   const isHot = new Uint8Array(n);
-  const hot: string[] = new Array<string>(hotActual);
+  const hot = new Array<string>(hotActual);
   for (let k = 0; k < hotActual; k++) {
-    isHot[eligible[k]] = 1;
-    hot[k] = servers[eligible[k]];
+    isHot[ranked[k]] = 1;
+    hot[k] = servers[ranked[k]];
   }
-  const cold: string[] = [];
-  for (let i = 0; i < n; i++) if (!isHot[i]) cold.push(servers[i]);
+  const cold = new Array<string>(n - hotActual);
+  for (let i = 0, k = 0; i < n; i++) if (!isHot[i]) cold[k++] = servers[i];
 
   return {
     hot,
@@ -84,24 +85,130 @@ export function classifyServers(input: ClassifyInput): ClassificationResult {
   };
 }
 
+interface ServerIndex {
+  /** Distinct canonical URLs in gateway order. */
+  servers: string[];
+  indexByUrl: Map<string, number>;
+  indexByGatewayId: Map<string, number>;
+}
+
+/** Distinct servers in gateway order (several gateways may share one upstream URL). */
+function indexServers(gateways: readonly GatewayRef[]): ServerIndex {
+  let index = buildIndex(gateways);
+  if (index.indexByGatewayId.size !== gateways.length) {
+    // A repeated id keeps its first position and its last URL, as the seed's dict does; an earlier
+    // URL of that id may then be no server at all, so index the dict's view instead.
+    const urlByGatewayId = new Map<string, string>();
+    for (const gateway of gateways) urlByGatewayId.set(gateway.id, gateway.url);
+    index = buildIndex(Array.from(urlByGatewayId, ([id, url]) => ({ id, url })));
+  }
+  return index;
+}
+
+function buildIndex(gateways: readonly GatewayRef[]): ServerIndex {
+  const servers: string[] = [];
+  const indexByUrl = new Map<string, number>();
+  const serverOf = new Int32Array(gateways.length);
+  for (let g = 0; g < gateways.length; g++) {
+    const url = gateways[g].url;
+    let index = indexByUrl.get(url);
+    if (index === undefined) {
+      index = servers.length;
+      indexByUrl.set(url, index);
+      servers.push(url);
+    }
+    serverOf[g] = index;
+  }
+  // One map per pass keeps each loop's working set small.
+  const indexByGatewayId = new Map<string, number>();
+  for (let g = 0; g < gateways.length; g++) indexByGatewayId.set(gateways[g].id, serverOf[g]);
+  return { servers, indexByUrl, indexByGatewayId };
+}
+
+/**
+ * The eligible servers that can be hot: all of them tied with or above the `hotActual`-th most
+ * recent lastUsed. Ties at that threshold stay in, so sorting the candidates ranks the hot ones
+ * exactly as a full sort would.
+ */
+function hotCandidates(stats: Float64Array, n: number, eligibleCount: number, hotActual: number): Int32Array {
+  if (hotActual === 0) return new Int32Array(0);
+  const recency = new Float64Array(eligibleCount);
+  for (let i = 0, k = 0; i < n; i++) {
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used > 0) recency[k++] = used;
+  }
+  const threshold = kthLargest(recency, hotActual);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used > 0 && used >= threshold) count++;
+  }
+  const candidates = new Int32Array(count);
+  for (let i = 0, k = 0; i < n; i++) {
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used > 0 && used >= threshold) candidates[k++] = i;
+  }
+  return candidates;
+}
+
+/**
+ * The k-th largest of `values` (no NaN; 1 ≤ k ≤ length) by quickselect, which reorders them. After
+ * `rounds` partitions (2·log2 n by default) the pivots are evidently bad, so the range left is
+ * sorted natively instead: linear on average, O(n log n) at worst.
+ */
+export function kthLargest(values: Float64Array, k: number, rounds = 2 * Math.ceil(Math.log2(values.length + 1))): number {
+  const target = k - 1;
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    if (rounds-- <= 0) {
+      // Ascending, so the target's place counts from the end of the range.
+      values.subarray(lo, hi + 1).sort();
+      return values[hi - (target - lo)];
+    }
+    // Hoare partition around the middle value: larger values to the left, smaller to the right.
+    const pivot = values[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] > pivot) i++;
+      while (values[j] < pivot) j--;
+      if (i <= j) {
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target];
+  }
+  return values[target];
+}
+
 /**
  * Orders strings by Unicode code point, as Python does. JavaScript's `<` compares UTF-16 code
- * units, which puts astral characters (surrogate pairs) before U+E000..U+FFFF.
+ * units, which puts astral characters (surrogate pairs) before U+E000..U+FFFF. A lone surrogate
+ * counts as its own code point, as in a Python str.
  */
 export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
   const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
+  let i = 0;
+  while (i < length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  // One string is a prefix of the other in code units, and so in code points.
+  if (i === length) return a.length - b.length;
+  // A shared high surrogate followed by a low one in either string starts the differing code point.
+  if (i > 0 && isHighSurrogate(a.charCodeAt(i - 1)) && (isLowSurrogate(a.charCodeAt(i)) || isLowSurrogate(b.charCodeAt(i)))) i--;
+  return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
 }
 
-/** Moves surrogates above U+E000..U+FFFF so code-unit order becomes code-point order. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }
