@@ -16,7 +16,13 @@ const config: Config = {
   testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/apps/**/test/**/*.e2e-spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/**/test/**/*.e2e-spec.ts'],
+      // The e2e specs run the built gateway as users do; build it once (skipped when up to date).
+      globalSetup: '<rootDir>/apps/gateway/test/support/build-gateway.global-setup.ts',
+    },
   ],
 };
 

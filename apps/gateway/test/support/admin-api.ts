@@ -1,0 +1,133 @@
+/** The admin API's JSON shapes, as far as the e2e specs read them. */
+export interface GatewayView {
+  id: string;
+  name: string;
+  url: string;
+  hasCredentials: boolean;
+  transport: 'streamablehttp' | 'sse';
+  enabled: boolean;
+  lastHealthOk: boolean | null;
+  lastHealthError: string | null;
+  lastHealthAt: string | null;
+  lastSeenAt: string | null;
+}
+
+export interface ToolView {
+  name: string;
+  description: string | null;
+}
+
+export interface RefreshView {
+  added: string[];
+  updated: string[];
+  removed: string[];
+  total: number;
+}
+
+export interface PollCountersView {
+  performed: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface ClassificationView {
+  enabled: boolean;
+  instanceId: string;
+  leader: boolean;
+  intervalSeconds: number;
+  coldIntervalSeconds: number;
+  metadata: { totalServers: number; hotCap: number; hotActual: number; eligibleCount: number } | null;
+  hot: string[];
+  cold: string[];
+  servers: {
+    url: string;
+    class: 'hot' | 'cold' | null;
+    gateways: { id: string; name: string; enabled: boolean; nextDiscoveryAt: string | null }[];
+  }[];
+  polls: { health: PollCountersView; tool_discovery: PollCountersView };
+}
+
+export interface HealthView {
+  status: string;
+  details: { classification?: { leader: boolean; instanceId: string; store: string } };
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  body: unknown;
+  text: string;
+}
+
+export interface RequestOptions {
+  /** Overrides the admin token; null sends no Authorization header. */
+  token?: string | null;
+  /** Sent as is, not JSON-encoded (for malformed bodies). */
+  rawBody?: string;
+}
+
+/** A thin client of one gateway's HTTP API (admin, /classification, /health). */
+export class AdminApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<HttpAnswer> {
+    const headers: Record<string, string> = {};
+    const token = options.token === undefined ? this.token : options.token;
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    return { status: res.status, body: parseJson(text), text };
+  }
+
+  async createGateway(name: string, url: string, extra: Record<string, unknown> = {}): Promise<GatewayView> {
+    return this.expect<GatewayView>(201, 'POST', '/gateways', { name, url, ...extra });
+  }
+
+  getGateway(id: string): Promise<GatewayView> {
+    return this.expect<GatewayView>(200, 'GET', `/gateways/${id}`);
+  }
+
+  listGateways(): Promise<GatewayView[]> {
+    return this.expect<GatewayView[]>(200, 'GET', '/gateways');
+  }
+
+  listTools(id: string): Promise<ToolView[]> {
+    return this.expect<ToolView[]>(200, 'GET', `/gateways/${id}/tools`);
+  }
+
+  refresh(id: string): Promise<RefreshView> {
+    return this.expect<RefreshView>(200, 'POST', `/gateways/${id}/refresh`);
+  }
+
+  classification(): Promise<ClassificationView> {
+    return this.expect<ClassificationView>(200, 'GET', '/classification');
+  }
+
+  /** /health answers 503 with the same shape when an indicator is down; both are readable. */
+  async health(): Promise<HealthView> {
+    const answer = await this.request('GET', '/health', undefined, { token: null });
+    if (answer.status !== 200 && answer.status !== 503) throw new Error(`GET /health: ${answer.status} ${answer.text}`);
+    return answer.body as HealthView;
+  }
+
+  private async expect<T>(status: number, method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await this.request(method, path, body);
+    if (answer.status !== status) {
+      throw new Error(`${method} ${path}: expected ${status}, got ${answer.status} ${answer.text}`);
+    }
+    return answer.body as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

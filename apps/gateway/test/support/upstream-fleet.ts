@@ -1,0 +1,105 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startSampleServer, type SampleServer } from './sample-mcp-server';
+
+/** Sample upstream MCP servers started by one spec file, closed together in afterAll. */
+export class UpstreamFleet {
+  private readonly servers: SampleServer[] = [];
+  private readonly proxies: CredentialCheckingProxy[] = [];
+
+  async start(name: string, tools?: readonly string[]): Promise<SampleServer> {
+    const server = await startSampleServer({ name, tools });
+    this.servers.push(server);
+    return server;
+  }
+
+  async startMany(names: readonly string[]): Promise<SampleServer[]> {
+    return Promise.all(names.map((name) => this.start(name)));
+  }
+
+  async guard(target: SampleServer, credentials: ExpectedCredentials): Promise<CredentialCheckingProxy> {
+    const proxy = await CredentialCheckingProxy.start(target, credentials);
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.proxies.map((p) => p.close()), ...this.servers.map((s) => s.close())]);
+    this.proxies.length = 0;
+    this.servers.length = 0;
+  }
+}
+
+/** How many `tools/list` requests (tool discoveries) a sample server has answered so far. */
+export function toolListCount(server: SampleServer): number {
+  return server.stats().methods['tools/list'] ?? 0;
+}
+
+/** A loopback port nothing listens on (bound once, then released): an upstream that is down. */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface ExpectedCredentials {
+  apiKey: string;
+  user: string;
+  password: string;
+}
+
+/**
+ * A reverse proxy in front of a sample server that admits only requests carrying the registered
+ * credentials (`?api_key=` and HTTP Basic from `user:pass@`), so a test can tell the gateway
+ * really sends them upstream while it keeps them out of everything it shows.
+ */
+export class CredentialCheckingProxy {
+  accepted = 0;
+  rejected = 0;
+
+  private constructor(
+    private readonly http: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(target: SampleServer, expected: ExpectedCredentials): Promise<CredentialCheckingProxy> {
+    const basic = `Basic ${Buffer.from(`${expected.user}:${expected.password}`).toString('base64')}`;
+    let proxy: CredentialCheckingProxy | undefined;
+    const http = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://proxy.invalid');
+      if (url.searchParams.get('api_key') !== expected.apiKey || req.headers['authorization'] !== basic) {
+        if (proxy) proxy.rejected += 1;
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'bad credentials' }));
+        return;
+      }
+      if (proxy) proxy.accepted += 1;
+      const upstream = request(
+        { host: '127.0.0.1', port: target.port, method: req.method, path: url.pathname, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      res.on('close', () => upstream.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    proxy = new CredentialCheckingProxy(http, (http.address() as AddressInfo).port);
+    return proxy;
+  }
+
+  /** The upstream URL to register, credentials included. */
+  urlWith(credentials: ExpectedCredentials): string {
+    const user = encodeURIComponent(credentials.user);
+    const password = encodeURIComponent(credentials.password);
+    return `http://${user}:${password}@127.0.0.1:${this.port}/mcp?api_key=${encodeURIComponent(credentials.apiKey)}`;
+  }
+
+  async close(): Promise<void> {
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
