@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { classifyServers } from '@app/classification/classify';
-import type { ClassificationResult } from '@app/classification/types';
+import { classifyServers } from '@app/classification';
+import type { ClassificationResult } from '@app/classification';
 import { WORKLOAD_NOW, generateWorkload, type Workload } from './workload';
 
 interface Size {

@@ -1,4 +1,4 @@
-import type { GatewayRef, SessionUsage } from '@app/classification/types';
+import type { GatewayRef, SessionUsage } from '@app/classification';
 
 /** Fixed clock so every run of the bench sees the same input. */
 export const WORKLOAD_NOW = Date.UTC(2025, 0, 1);

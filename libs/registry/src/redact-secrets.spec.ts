@@ -37,3 +37,12 @@ describe('redactSecrets', () => {
     expect(errorText({ weird: true })).toBe('unknown error');
   });
 });
+
+describe('redactSecrets around punctuation', () => {
+  it('keeps the punctuation that follows a URL in prose', () => {
+    const url = 'https://up.example/mcp?api_key=CANARY123';
+    expect(redactSecrets(`POST to ${url}: 401 (see ${url}).`, url)).toBe(
+      'POST to https://up.example/mcp: 401 (see https://up.example/mcp).',
+    );
+  });
+});

@@ -1,7 +1,8 @@
 const MASK = '***';
 // Shorter values would match ordinary words of a message and mask them for nothing.
 const MIN_SECRET_LENGTH = 3;
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+// A URL in prose ends before trailing punctuation ("…/mcp: 401", "(…/mcp)"), which stays as written.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*[^\s"'<>`.,:;!?)\]}]/gi;
 export const MAX_ERROR_TEXT_LENGTH = 1000;
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SessionPoolSource, SessionUsage } from '@app/classification/types';
+import type { SessionPoolSource, SessionUsage } from '@app/classification';
 import { McpSessionPool } from './session-pool';
 
 /**

@@ -6,7 +6,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { redactUrl } from '@app/classification/redact';
+import { redactUrl } from '@app/classification';
 import { SESSION_POOL_OPTIONS, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';
 import type { Grant, KeyBucket, PooledSession } from './pooled-session';

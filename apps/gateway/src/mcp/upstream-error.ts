@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { redactUrl } from '@app/classification/redact';
+import { redactUrl } from '@app/classification';
 import { DeadlineExceededError } from './deadline';
 import { redactUpstreamText } from './upstream-redaction';
 import type { UpstreamTarget } from './upstream-target';
