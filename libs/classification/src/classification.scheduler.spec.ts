@@ -182,6 +182,43 @@ describe('ClassificationScheduler lifecycle', () => {
   });
 });
 
+describe('ClassificationScheduler cycle budget', () => {
+  it('abandons a cycle that runs past 0.8 of the lock TTL and reports it', async () => {
+    const hanging = { listEnabled: () => new Promise<never>(() => undefined) };
+    // interval 0.25 s -> lock TTL 1 s -> a cycle may take 800 ms.
+    const module = await compileClassification({
+      sessionPool: new ListPool(),
+      gatewayDirectory: hanging,
+      intervalSeconds: 0.25,
+      errorBackoffSeconds: 60,
+    });
+    const scheduler = module.get(ClassificationScheduler);
+    scheduler.start();
+    await waitFor(() => scheduler.status().lastError !== null);
+    expect(scheduler.status().lastError).toBe('classification cycle did not finish within 800 ms');
+    expect(scheduler.status().running).toBe(true);
+    await module.close();
+  });
+
+  it('runs the next cycle even though an abandoned one never finishes', async () => {
+    let calls = 0;
+    const hangsOnce = {
+      listEnabled: () => (calls++ === 0 ? new Promise<never>(() => undefined) : Promise.resolve(gateways(5))),
+    };
+    const module = await compileClassification({
+      sessionPool: new ListPool([{ url: 'https://up-2.example/mcp', gatewayId: 'gw-2', lastUsed: 9, useCount: 1, active: false }]),
+      gatewayDirectory: hangsOnce,
+      intervalSeconds: 0.25,
+      errorBackoffSeconds: 0.05,
+    });
+    const scheduler = module.get(ClassificationScheduler);
+    scheduler.start();
+    await waitFor(() => scheduler.getLastResult() !== null);
+    expect(scheduler.getLastResult()?.hot).toEqual(['https://up-2.example/mcp']);
+    await module.close();
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

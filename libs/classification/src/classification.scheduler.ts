@@ -49,6 +49,8 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   private running = false;
   /** The cycle in flight; runOnce calls queue behind it so cycles never overlap. */
   private current: Promise<unknown> = Promise.resolve();
+  /** A cycle the loop stopped waiting for (past its budget); shutdown does not wait for it either. */
+  private abandoned: Promise<unknown> | null = null;
   private lastRunAt: number | null = null;
   private lastResult: ClassificationResult | null = null;
   private lastError: string | null = null;
@@ -100,8 +102,12 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // A hung cycle must not hold shutdown hostage; its publish is fenced anyway once we release.
-    await withTimeout(this.current, STOP_WAIT_MS, 'cycle in flight').catch(() => undefined);
+    if (!wasRunning && !this.lock.isLeader()) return;
+    // A hung cycle must not hold shutdown hostage (one the loop already gave up on is not awaited
+    // at all); a late publish is fenced anyway once the lock is released.
+    if (this.current !== this.abandoned) {
+      await withTimeout(this.current, STOP_WAIT_MS, 'cycle in flight').catch(() => undefined);
+    }
     if (this.lock.isLeader()) {
       const released = await this.lock.release().catch(() => false);
       this.logger.log(released ? 'Leader lock released' : 'Leader lock was no longer ours; left as it is');
@@ -114,7 +120,9 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
    * lead, there is nothing to classify, or a newer leader fenced the publish out. Throws on failure.
    */
   runOnce(): Promise<ClassificationResult | null> {
-    const next = this.current.catch(() => undefined).then(() => this.cycle());
+    // Queue behind the cycle in flight, unless the loop gave up on it: a hung cycle must not stall all later ones.
+    const prior = this.current === this.abandoned ? Promise.resolve() : this.current;
+    const next = prior.catch(() => undefined).then(() => this.cycle());
     this.current = next;
     return next;
   }
@@ -150,7 +158,11 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     try {
       // The seed's margin: a cycle may take 0.8 of the lock TTL before it is abandoned.
       const budgetMs = leaderTtlSeconds(this.config) * 800;
-      await withTimeout(this.runOnce(), budgetMs, 'classification cycle');
+      const cycle = this.runOnce();
+      await withTimeout(cycle, budgetMs, 'classification cycle').catch((error: unknown) => {
+        if (this.current === cycle) this.abandoned = cycle;
+        throw error;
+      });
       this.consecutiveFailures = 0;
       this.lastError = null;
     } catch (error) {
