@@ -4,6 +4,7 @@ import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
 import { delay, pollUntil } from './support/poll-until';
 import type { SampleServer } from './support/sample-mcp-server';
+import { sameMembers } from './support/same-members';
 import { toolListCount, UpstreamFleet } from './support/upstream-fleet';
 
 const UPSTREAMS = 10;
@@ -108,10 +109,6 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
 
 function urlsOf(servers: readonly SampleServer[]): string[] {
   return servers.map((s) => s.url);
-}
-
-function sameMembers(actual: readonly string[], expected: readonly string[]): boolean {
-  return actual.length === expected.length && [...actual].sort().every((v, i) => v === [...expected].sort()[i]);
 }
 
 function classOfEachGateway(view: ClassificationView): Record<string, string | null> {

@@ -36,7 +36,15 @@ export interface ClassificationView {
   leader: boolean;
   intervalSeconds: number;
   coldIntervalSeconds: number;
-  metadata: { totalServers: number; hotCap: number; hotActual: number; eligibleCount: number } | null;
+  metadata: {
+    totalServers: number;
+    hotCap: number;
+    hotActual: number;
+    eligibleCount: number;
+    /** ISO time of the publish. */
+    timestamp: string;
+    underutilizedReason?: string | null;
+  } | null;
   hot: string[];
   cold: string[];
   servers: {
