@@ -58,6 +58,8 @@ export interface ExpectedCredentials {
 export class CredentialCheckingProxy {
   accepted = 0;
   rejected = 0;
+  /** While on, every request is refused as if its credentials were wrong (an upstream revoking access). */
+  refuseAll = false;
 
   private constructor(
     private readonly http: Server,
@@ -69,9 +71,12 @@ export class CredentialCheckingProxy {
     let proxy: CredentialCheckingProxy | undefined;
     const http = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://proxy.invalid');
-      if (url.searchParams.get('api_key') !== expected.apiKey || req.headers['authorization'] !== basic) {
+      const admitted = url.searchParams.get('api_key') === expected.apiKey && req.headers['authorization'] === basic;
+      if (!admitted || proxy?.refuseAll) {
         if (proxy) proxy.rejected += 1;
-        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'bad credentials' }));
+        // Echoes what it was sent, as careless servers do, so error texts carry the credentials back.
+        const error = `bad credentials for ${req.url ?? ''} (${req.headers['authorization'] ?? 'no authorization'})`;
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
         return;
       }
       if (proxy) proxy.accepted += 1;
