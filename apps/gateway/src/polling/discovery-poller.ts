@@ -26,8 +26,10 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly stats: PollStats,
     registry: SchedulerRegistry,
   ) {
-    // Rounds come often enough that a due server waits at most one health interval more.
-    const periodSeconds = Math.min(config.classification.intervalSeconds, config.healthCheckIntervalSeconds);
+    // With classification, rounds come often enough that a due server waits at most one health
+    // interval more; without it the gate says "poll" every time, so rounds keep the base interval.
+    const interval = config.classification.intervalSeconds;
+    const periodSeconds = config.classification.enabled ? Math.min(interval, config.healthCheckIntervalSeconds) : interval;
     this.task = new RepeatingTask('discovery-poller', periodSeconds * 1000, () => this.runOnce(), registry);
   }
 
