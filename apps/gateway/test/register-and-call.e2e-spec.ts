@@ -26,16 +26,15 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
     database = await createDatabase(kind);
     namespace = redis ? new RedisNamespace() : undefined;
     upstream = await fleet.start('alpha');
-    gateway = await GatewayProcess.start({
-      label: `gateway (${kind})`,
-      env: {
-        ...FAST_POLLING_ENV,
-        DATABASE_URL: database.url,
-        ...(namespace ? { REDIS_URL: E2E_REDIS_URL, REDIS_KEY_PREFIX: namespace.prefix } : {}),
-      },
-    });
+    gateway = await GatewayProcess.start({ label: `gateway (${kind})`, env: gatewayEnv() });
     admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
     mcp = await FederationClient.connect(gateway.baseUrl);
+  });
+
+  const gatewayEnv = () => ({
+    ...FAST_POLLING_ENV,
+    DATABASE_URL: database.url,
+    ...(namespace ? { REDIS_URL: E2E_REDIS_URL, REDIS_KEY_PREFIX: namespace.prefix } : {}),
   });
 
   afterAll(async () => {
@@ -115,6 +114,20 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
       text: 'urgent_tool from alpha',
       isError: false,
     });
+  });
+
+  it('keeps its registrations and tools across a restart on the same database', async () => {
+    await mcp.close();
+    const exit = await gateway.stop('SIGTERM');
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+
+    gateway = await GatewayProcess.start({ label: `restarted gateway (${kind})`, env: gatewayEnv() });
+    admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
+    mcp = await FederationClient.connect(gateway.baseUrl);
+    expect((await admin.listGateways()).map((g) => g.id)).toEqual([registered.id]);
+    // Served from the registry at once, before any poll of the upstream.
+    expect(await mcp.toolNames()).toEqual(['alpha__add', 'alpha__echo', 'alpha__late_tool', 'alpha__urgent_tool', 'alpha__whoami']);
+    await expect(mcp.callTool(federatedName('alpha', 'whoami'))).resolves.toEqual({ text: 'alpha', isError: false });
   });
 
   async function nextDiscoveryOf(id: string): Promise<{ serverClass: string | null; nextAt: number | null }> {

@@ -1,5 +1,5 @@
 import { AdminApi, type ClassificationView } from './support/admin-api';
-import { createPostgresDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
+import { createDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
 import { delay, pollUntil } from './support/poll-until';
@@ -17,9 +17,10 @@ interface Worker {
   instanceId: string;
 }
 
-describe('two gateway workers on one Redis and one PostgreSQL database', () => {
+// Two workers share the registry either way: one PostgreSQL database, or one SQLite file on one host.
+describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis and one %s database', (kind) => {
   const fleet = new UpstreamFleet();
-  const namespace = new RedisNamespace();
+  let namespace: RedisNamespace;
   let database: E2eDatabase;
   let workers: Worker[];
   let upstreams: SampleServer[];
@@ -27,7 +28,8 @@ describe('two gateway workers on one Redis and one PostgreSQL database', () => {
   let follower: Worker;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase();
+    namespace = new RedisNamespace();
+    database = await createDatabase(kind);
     upstreams = await fleet.startMany(['w0', 'w1', 'w2', 'w3', 'w4']);
     const env = {
       ...FAST_POLLING_ENV,
@@ -54,7 +56,7 @@ describe('two gateway workers on one Redis and one PostgreSQL database', () => {
   afterAll(async () => {
     await stopAllGateways();
     await fleet.closeAll();
-    await namespace.close();
+    await namespace?.close();
     await database?.drop();
   });
 
@@ -157,6 +159,14 @@ describe('two gateway workers on one Redis and one PostgreSQL database', () => {
     } finally {
       await mcp.close();
     }
+  });
+
+  it('the last worker, stopped too, leaves no leader key behind', async () => {
+    const exit = await follower.process.stop('SIGTERM');
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(await namespace.redis.get(namespace.leaderKey)).toBeNull();
+    expect(follower.process.output()).toContain('Leader lock released');
+    expect(follower.process.output()).not.toMatch(/ERROR/);
   });
 });
 

@@ -2,7 +2,7 @@ import { AdminApi, type GatewayView } from './support/admin-api';
 import { createSqliteDatabase, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
-import { pollUntil, timed } from './support/poll-until';
+import { delay, pollUntil, timed } from './support/poll-until';
 import type { SampleServer } from './support/sample-mcp-server';
 import { UpstreamFleet, unusedPort } from './support/upstream-fleet';
 
@@ -100,5 +100,17 @@ describe('upstreams that are down or hang', () => {
     await pollUntil('the recovered upstream to pass its health check', () => admin.getGateway(hangingGateway.id), (g) => g.lastHealthOk === true);
     await pollUntil('its tools back in /mcp', () => mcp.toolNames(), (names) => names.includes('hanging__echo'));
     await expect(mcp.callTool(federatedName('hanging', 'whoami'))).resolves.toEqual({ text: 'hanging', isError: false });
+  });
+
+  it('exits 0 within seconds on SIGTERM even with a call to a hanging upstream in flight', async () => {
+    hanging.setHang(true);
+    const inFlight = mcp.callTool(federatedName('hanging', 'echo'), { text: 'never answered' }).catch((error: Error) => error);
+    // A moment for the call to reach the upstream (a hanging server counts nothing it holds).
+    await delay(300);
+    const exit = await gateway.stop('SIGTERM');
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(5_000);
+    expect(gateway.output()).toContain('SIGTERM received: shutting down');
+    await inFlight;
   });
 });
