@@ -62,6 +62,8 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     expect(sameMembers(view.cold, urlsOf(quiet()))).toBe(true);
+    // Eligible are the three upstreams clients used: the gateway's own health checks and
+    // discoveries of all ten do not count as usage.
     expect(view.metadata).toMatchObject({ totalServers: 10, hotCap: 2, hotActual: 2, eligibleCount: 3 });
     expect(classOfEachGateway(view)).toEqual(
       Object.fromEntries(registered.map((g, i) => [g.name, i < 2 ? 'hot' : 'cold'])),
