@@ -56,8 +56,13 @@ export interface ClassificationView {
 }
 
 export interface HealthView {
+  /** `ok`, or `error` (HTTP 503) when an indicator is down. */
   status: string;
-  details: { classification?: { leader: boolean; instanceId: string; store: string } };
+  details: {
+    database?: { status: string };
+    redis?: { status: string };
+    classification?: { status: string; leader: boolean; instanceId: string; store: string };
+  };
 }
 
 export interface HttpAnswer {

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { pollUntil } from './poll-until';
+import { unusedPort } from './upstream-fleet';
+
+const running = new Set<ChildProcess>();
+
+// A failed run must not leave a redis-server behind.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * A redis-server of one test's own, which the test may stop and start again on the same port
+ * (an outage), without touching the Redis other suites share.
+ */
+export class PrivateRedis {
+  private child: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await unusedPort());
+    await redis.up();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async up(): Promise<void> {
+    if (this.child) return;
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    running.add(this.child);
+    await pollUntil('the private redis-server to answer', () => this.ping(), (answer) => answer === 'PONG', { timeoutMs: 10_000 });
+  }
+
+  /** Stops the server and waits until it is gone (connections refused). */
+  async down(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    running.delete(child);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** One inline PING over a raw socket: a client library would keep retrying a refused connection. */
+  private ping(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: this.port });
+      socket.setTimeout(1_000, () => socket.destroy(new Error('PING timed out')));
+      socket.once('error', reject);
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString('utf8').trim().replace(/^\+/, ''));
+      });
+    });
+  }
+
+}
