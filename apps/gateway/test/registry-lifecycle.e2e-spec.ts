@@ -6,7 +6,7 @@ import { pollUntil } from './support/poll-until';
 import type { SampleServer } from './support/sample-mcp-server';
 import { UpstreamFleet } from './support/upstream-fleet';
 
-describe('changing a registration through the admin API', () => {
+describe('managing upstream registrations through the admin API', () => {
   const fleet = new UpstreamFleet();
   let database: E2eDatabase;
   let gateway: GatewayProcess;
@@ -80,5 +80,16 @@ describe('changing a registration through the admin API', () => {
     expect((await admin.request('GET', `/gateways/${subject.id}`)).status).toBe(404);
     expect((await admin.listGateways()).map((g) => g.name)).toEqual(['witness']);
     expect(await mcp.toolNames()).toEqual(['witness__whoami']);
+  });
+
+  it('serves an upstream on the older HTTP+SSE transport the same way', async () => {
+    const legacy = await admin.createGateway('legacy', first.sseUrl, { transport: 'sse' });
+    expect(legacy.transport).toBe('sse');
+    await pollUntil('the SSE upstream discovered', () => mcp.toolNames(), (names) => names.includes('legacy__echo'));
+    await expect(mcp.callTool(federatedName('legacy', 'echo'), { text: 'over SSE' })).resolves.toEqual({
+      text: 'over SSE',
+      isError: false,
+    });
+    await pollUntil('a passing health check over SSE', () => admin.getGateway(legacy.id), (g) => g.lastHealthOk === true);
   });
 });

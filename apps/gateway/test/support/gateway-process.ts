@@ -18,6 +18,7 @@ export const FAST_POLLING_ENV: Readonly<Record<string, string>> = {
 const INHERITED_VARS = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'];
 const START_TIMEOUT_MS = 20_000;
 const LISTENING = /Listening on (http:\/\/\S+?) \(/;
+const GENERATED_TOKEN = /Admin token \(generated[^)]*\): (\S+)/;
 
 export interface ExitInfo {
   code: number | null;
@@ -29,6 +30,8 @@ export interface GatewayStartOptions {
   label?: string;
   /** Variables on top of PORT=0, HOST, ADMIN_TOKEN and NO_COLOR. DATABASE_URL is required. */
   env: Readonly<Record<string, string>> & { DATABASE_URL: string };
+  /** Start without ADMIN_TOKEN, as `npm start` does, and take the token the gateway prints. */
+  generatedAdminToken?: boolean;
 }
 
 const running = new Set<GatewayProcess>();
@@ -42,7 +45,7 @@ export class GatewayProcess {
 
   private constructor(
     readonly label: string,
-    readonly adminToken: string,
+    private readonly givenToken: string | null,
     private readonly child: ChildProcess,
   ) {
     const keep = (chunk: Buffer): void => {
@@ -60,15 +63,9 @@ export class GatewayProcess {
   }
 
   static async start(options: GatewayStartOptions): Promise<GatewayProcess> {
-    const adminToken = options.env['ADMIN_TOKEN'] ?? `e2e-admin-${randomBytes(12).toString('hex')}`;
-    const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' };
-    for (const name of INHERITED_VARS) {
-      const value = process.env[name];
-      if (value !== undefined) env[name] = value;
-    }
-    Object.assign(env, options.env, { ADMIN_TOKEN: adminToken });
-    const child = spawn(process.execPath, [GATEWAY_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const gateway = new GatewayProcess(options.label ?? 'gateway', adminToken, child);
+    const chosenToken = options.generatedAdminToken ? undefined : (options.env['ADMIN_TOKEN'] ?? `e2e-admin-${randomBytes(12).toString('hex')}`);
+    const child = spawnGateway({ ...options.env, ...(chosenToken === undefined ? {} : { ADMIN_TOKEN: chosenToken }) });
+    const gateway = new GatewayProcess(options.label ?? 'gateway', chosenToken ?? null, child);
     running.add(gateway);
     try {
       await gateway.waitForListening();
@@ -77,6 +74,14 @@ export class GatewayProcess {
       throw error;
     }
     return gateway;
+  }
+
+  /** The token the admin API takes: the one given, or the one the gateway printed at start. */
+  get adminToken(): string {
+    if (this.givenToken !== null) return this.givenToken;
+    const printed = GENERATED_TOKEN.exec(this.output())?.[1];
+    if (printed === undefined) throw new Error(`${this.label} printed no admin token`);
+    return printed;
   }
 
   get baseUrl(): string {
@@ -130,6 +135,31 @@ export class GatewayProcess {
     }
     throw new Error(`${this.label} did not report listening within ${START_TIMEOUT_MS} ms:\n${this.output()}`);
   }
+}
+
+/** Runs the gateway with `env` until it exits by itself (a start-up that must fail), SIGKILL after `timeoutMs`. */
+export async function runGatewayToExit(env: Readonly<Record<string, string>>, timeoutMs = 15_000): Promise<ExitInfo & { output: string }> {
+  const child = spawnGateway(env);
+  const chunks: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    const exit = await new Promise<ExitInfo>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    return { ...exit, output: chunks.join('') };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function spawnGateway(vars: Readonly<Record<string, string>>): ChildProcess {
+  const env: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' };
+  for (const name of INHERITED_VARS) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  Object.assign(env, vars);
+  return spawn(process.execPath, [GATEWAY_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Stops every gateway still running (SIGKILL if SIGTERM is not enough); for afterAll/afterEach. */
