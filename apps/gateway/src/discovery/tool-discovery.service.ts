@@ -53,8 +53,8 @@ export class ToolDiscoveryService implements ToolRefresher {
     const { added, updated, removed } = changes;
     if (added.length + updated.length + removed.length > 0) {
       this.logger.log(
-        `Tools of ${connection.name} changed: ${describeChanges('added', added)}` +
-          `${describeChanges('updated', updated)}${describeChanges('removed', removed)}`.trim(),
+        `Tools of ${connection.name} changed: ` +
+          `${describeChanges('added', added)}${describeChanges('updated', updated)}${describeChanges('removed', removed)}`.trim(),
       );
     } else {
       this.logger.debug(`Tools of ${connection.name} unchanged (${tools.length})`);
