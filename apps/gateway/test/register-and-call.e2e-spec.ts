@@ -12,6 +12,8 @@ const SETUPS = [
   { title: 'on PostgreSQL with Redis', kind: 'postgres', redis: true },
 ] as const;
 
+const MAX_SESSIONS_PER_USER = 2;
+
 describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
   const fleet = new UpstreamFleet();
   let database: E2eDatabase;
@@ -33,6 +35,7 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
 
   const gatewayEnv = () => ({
     ...FAST_POLLING_ENV,
+    SESSION_POOL_MAX_PER_KEY: String(MAX_SESSIONS_PER_USER),
     DATABASE_URL: database.url,
     ...(namespace ? { REDIS_URL: E2E_REDIS_URL, REDIS_KEY_PREFIX: namespace.prefix } : {}),
   });
@@ -74,6 +77,21 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
     const outcome = await mcp.callTool(federatedName('alpha', 'add'), { a: 'two', b: 3 });
     expect(outcome.isError).toBe(true);
     expect(outcome.text).toMatch(/Invalid arguments for tool add/);
+  });
+
+  it('serves concurrent calls of two users through a bounded session pool', async () => {
+    const users = await Promise.all(['ann', 'bob'].map((user) => FederationClient.connect(gateway.baseUrl, user)));
+    try {
+      const calls = Array.from({ length: 40 }, (_, i) => users[i % 2].callTool(federatedName('alpha', 'echo'), { text: `call ${i}` }));
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r.isError)).toEqual([]);
+      expect(results.map((r) => r.text)).toEqual(Array.from({ length: 40 }, (_, i) => `call ${i}`));
+    } finally {
+      await Promise.all(users.map((u) => u.close()));
+    }
+    // Pooled sessions stay open for reuse, at most the maximum per user (ann, bob and the anonymous
+    // client of the earlier tests); one more may be a health check in flight.
+    expect(upstream.stats().openSessions).toBeLessThanOrEqual(3 * MAX_SESSIONS_PER_USER + 1);
   });
 
   it('shows a tool added upstream in /mcp after the next due discovery, not before', async () => {
