@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AdminApi, type ClassificationView, type GatewayView } from './support/admin-api';
 import { createSqliteDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
@@ -74,6 +75,34 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
     );
   });
 
+  it("publishes in the seed's Redis wire format, poll state keyed by canonical URL and gateway id", async () => {
+    const key = (name: string): string => `${namespace.prefix}:server_classification:${name}`;
+    const metadata = JSON.parse((await namespace.redis.get(key('metadata'))) ?? 'null') as Record<string, unknown>;
+    expect(Object.keys(metadata)).toEqual(['total_servers', 'hot_cap', 'hot_actual', 'eligible_count', 'timestamp', 'underutilized_reason']);
+    expect(metadata).toMatchObject({ total_servers: 10, hot_cap: 2, hot_actual: 2, eligible_count: 3, underutilized_reason: null });
+    expect(Math.abs(Number(await namespace.redis.get(key('timestamp'))) - Date.now() / 1000)).toBeLessThan(10);
+    // Classification keys live 2 intervals, the leader lock 3.
+    for (const name of ['hot', 'cold', 'metadata', 'timestamp']) {
+      expect(await namespace.redis.ttl(key(name))).toBeLessThanOrEqual(4);
+    }
+    expect(await namespace.redis.ttl(key('leader'))).toBeLessThanOrEqual(6);
+
+    // A poll record lives 2 of its class's intervals; the hot upstream's last one may date from
+    // before it turned hot, so wait for its next discovery.
+    const pollKey = (g: GatewayView): string =>
+      `${namespace.prefix}:server_poll_state:${pollScopeHash(g.url, g.id)}:last_tool_discovery`;
+    for (const [gateway, classTtl] of [[registered[0], 4], [registered[5], 12]] as const) {
+      await pollUntil(
+        `a poll record of ${gateway.name} with a TTL of at most ${classTtl} s`,
+        () => namespace.redis.ttl(pollKey(gateway)),
+        (ttl) => ttl > 0 && ttl <= classTtl,
+        { timeoutMs: 5_000 },
+      );
+      const last = Number(await namespace.redis.get(pollKey(gateway)));
+      expect(Date.now() / 1000 - last).toBeLessThan(classTtl);
+    }
+  });
+
   it("skips a cold upstream's discovery until it is due while hot upstreams are re-discovered every interval", async () => {
     const before = (await admin.classification()).polls;
     const timelines = await recordDiscoveries(upstreams, OBSERVATION_MS);
@@ -140,4 +169,9 @@ async function recordDiscoveries(servers: readonly SampleServer[], durationMs: n
     }
   }
   return timelines;
+}
+
+/** DESIGN.md: the first 32 hex characters of SHA-256 of `url + "\0" + gatewayId`. */
+function pollScopeHash(url: string, gatewayId: string): string {
+  return createHash('sha256').update(`${url}\0${gatewayId}`, 'utf8').digest('hex').slice(0, 32);
 }
