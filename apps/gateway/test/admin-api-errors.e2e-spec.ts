@@ -18,25 +18,112 @@ interface BadRequestCase {
 
 const UNKNOWN_ID = randomUUID();
 
+const UPSTREAM = 'http://127.0.0.1:9/mcp';
+const post = (body: unknown) => ({ method: 'POST', path: '/gateways', body });
+
 const CASES: BadRequestCase[] = [
-  { title: 'a request without a token', method: 'GET', path: '/gateways', options: { token: null }, status: 401, message: /missing bearer token/ },
-  { title: 'a request with a wrong token', method: 'GET', path: '/gateways', options: { token: 'not-the-admin-token-at-all' }, status: 401, message: /invalid bearer token/ },
-  { title: '/classification without a token', method: 'GET', path: '/classification', options: { token: null }, status: 401, message: /missing bearer token/ },
-  { title: 'a URL that is not a URL', method: 'POST', path: '/gateways', body: { name: 'bad', url: 'not a url' }, status: 400, message: /url: is not a valid absolute URL/ },
-  { title: 'a URL with another scheme', method: 'POST', path: '/gateways', body: { name: 'bad', url: 'ftp://127.0.0.1/mcp' }, status: 400, message: /url: must use http or https/ },
-  { title: 'a cloud metadata URL', method: 'POST', path: '/gateways', body: { name: 'bad', url: 'http://169.254.169.254/latest/meta-data' }, status: 400, message: /^url: / },
-  { title: 'fields of the wrong type', method: 'POST', path: '/gateways', body: { name: 42, url: 'http://127.0.0.1:9/mcp', enabled: 'yes' }, status: 400, message: /name: must be a string.*enabled: must be true or false/ },
-  { title: 'an unknown transport', method: 'POST', path: '/gateways', body: { name: 'bad', url: 'http://127.0.0.1:9/mcp', transport: 'carrier-pigeon' }, status: 400, message: /transport: must be one of "streamablehttp", "sse"/ },
-  { title: 'an unknown field', method: 'POST', path: '/gateways', body: { name: 'bad', url: 'http://127.0.0.1:9/mcp', colour: 'red' }, status: 400, message: /colour: is not a known field/ },
-  { title: 'a body that is not a JSON object', method: 'POST', path: '/gateways', body: ['a', 'list'], status: 400, message: /must be a JSON object/ },
-  { title: 'malformed JSON', method: 'POST', path: '/gateways', options: { rawBody: '{"name": "bad",' }, status: 400, message: /JSON/ },
-  { title: 'a duplicate name', method: 'POST', path: '/gateways', body: { name: 'alpha', url: 'http://127.0.0.1:9/mcp' }, status: 409, message: /name: .*alpha/ },
-  { title: 'an update that changes nothing', method: 'PATCH', path: '/gateways/:id', body: {}, status: 400, message: /must change at least one of name, url, transport, enabled/ },
-  { title: 'an update with a wrong type', method: 'PATCH', path: '/gateways/:id', body: { enabled: 'no' }, status: 400, message: /enabled: must be true or false/ },
+  {
+    title: 'a request without a token',
+    method: 'GET',
+    path: '/gateways',
+    options: { token: null },
+    status: 401,
+    message: /missing bearer token/,
+  },
+  {
+    title: 'a request with a wrong token',
+    method: 'GET',
+    path: '/gateways',
+    options: { token: 'not-the-admin-token-at-all' },
+    status: 401,
+    message: /invalid bearer token/,
+  },
+  {
+    title: '/classification without a token',
+    method: 'GET',
+    path: '/classification',
+    options: { token: null },
+    status: 401,
+    message: /missing bearer token/,
+  },
+  {
+    title: 'a URL that is not a URL',
+    ...post({ name: 'bad', url: 'not a url' }),
+    status: 400,
+    message: /url: is not a valid absolute URL/,
+  },
+  {
+    title: 'a URL with another scheme',
+    ...post({ name: 'bad', url: 'ftp://127.0.0.1/mcp' }),
+    status: 400,
+    message: /url: must use http or https/,
+  },
+  {
+    title: 'a cloud metadata URL',
+    ...post({ name: 'bad', url: 'http://169.254.169.254/latest/meta-data' }),
+    status: 400,
+    message: /^url: /,
+  },
+  {
+    title: 'fields of the wrong type',
+    ...post({ name: 42, url: UPSTREAM, enabled: 'yes' }),
+    status: 400,
+    message: /name: must be a string.*enabled: must be true or false/,
+  },
+  {
+    title: 'an unknown transport',
+    ...post({ name: 'bad', url: UPSTREAM, transport: 'carrier-pigeon' }),
+    status: 400,
+    message: /transport: must be one of "streamablehttp", "sse"/,
+  },
+  {
+    title: 'an unknown field',
+    ...post({ name: 'bad', url: UPSTREAM, colour: 'red' }),
+    status: 400,
+    message: /colour: is not a known field/,
+  },
+  { title: 'a body that is not a JSON object', ...post(['a', 'list']), status: 400, message: /must be a JSON object/ },
+  {
+    title: 'malformed JSON',
+    method: 'POST',
+    path: '/gateways',
+    options: { rawBody: '{"name": "bad",' },
+    status: 400,
+    message: /JSON/,
+  },
+  { title: 'a duplicate name', ...post({ name: 'alpha', url: UPSTREAM }), status: 409, message: /name: .*alpha/ },
+  {
+    title: 'an update that changes nothing',
+    method: 'PATCH',
+    path: '/gateways/:id',
+    body: {},
+    status: 400,
+    message: /must change at least one of name, url, transport, enabled/,
+  },
+  {
+    title: 'an update with a wrong type',
+    method: 'PATCH',
+    path: '/gateways/:id',
+    body: { enabled: 'no' },
+    status: 400,
+    message: /enabled: must be true or false/,
+  },
   { title: 'an unknown gateway id', method: 'GET', path: `/gateways/${UNKNOWN_ID}`, status: 404, message: /not found/ },
   { title: 'an id that is not a UUID', method: 'GET', path: '/gateways/not-a-uuid', status: 404, message: /not found/ },
-  { title: 'a refresh of an unknown gateway', method: 'POST', path: `/gateways/${UNKNOWN_ID}/refresh`, status: 404, message: /not found/ },
-  { title: 'a delete of an unknown gateway', method: 'DELETE', path: `/gateways/${UNKNOWN_ID}`, status: 404, message: /not found/ },
+  {
+    title: 'a refresh of an unknown gateway',
+    method: 'POST',
+    path: `/gateways/${UNKNOWN_ID}/refresh`,
+    status: 404,
+    message: /not found/,
+  },
+  {
+    title: 'a delete of an unknown gateway',
+    method: 'DELETE',
+    path: `/gateways/${UNKNOWN_ID}`,
+    status: 404,
+    message: /not found/,
+  },
 ];
 
 describe('the admin API refuses bad requests with a 4xx and a message', () => {
@@ -63,7 +150,10 @@ describe('the admin API refuses bad requests with a 4xx and a message', () => {
 
   it.each(CASES)('$status for $title', async ({ method, path, body, options, status, message }) => {
     const answer = await admin.request(method, path.replace(':id', alpha.id), body, options);
-    expect({ status: answer.status, message: messageOf(answer) }).toEqual({ status, message: expect.stringMatching(message) });
+    expect({ status: answer.status, message: messageOf(answer) }).toEqual({
+      status,
+      message: expect.stringMatching(message),
+    });
   });
 
   it('asks for a bearer token in WWW-Authenticate', async () => {

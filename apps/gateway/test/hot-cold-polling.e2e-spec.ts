@@ -78,8 +78,21 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
   it("publishes in the seed's Redis wire format, poll state keyed by canonical URL and gateway id", async () => {
     const key = (name: string): string => `${namespace.prefix}:server_classification:${name}`;
     const metadata = JSON.parse((await namespace.redis.get(key('metadata'))) ?? 'null') as Record<string, unknown>;
-    expect(Object.keys(metadata)).toEqual(['total_servers', 'hot_cap', 'hot_actual', 'eligible_count', 'timestamp', 'underutilized_reason']);
-    expect(metadata).toMatchObject({ total_servers: 10, hot_cap: 2, hot_actual: 2, eligible_count: 3, underutilized_reason: null });
+    expect(Object.keys(metadata)).toEqual([
+      'total_servers',
+      'hot_cap',
+      'hot_actual',
+      'eligible_count',
+      'timestamp',
+      'underutilized_reason',
+    ]);
+    expect(metadata).toMatchObject({
+      total_servers: 10,
+      hot_cap: 2,
+      hot_actual: 2,
+      eligible_count: 3,
+      underutilized_reason: null,
+    });
     expect(Math.abs(Number(await namespace.redis.get(key('timestamp'))) - Date.now() / 1000)).toBeLessThan(10);
     // Classification keys live 2 intervals, the leader lock 3.
     for (const name of ['hot', 'cold', 'metadata', 'timestamp']) {
@@ -155,7 +168,10 @@ function gaps(times: readonly number[]): number[] {
 }
 
 /** When each server received a `tools/list`, sampled every 50 ms for `durationMs`. */
-async function recordDiscoveries(servers: readonly SampleServer[], durationMs: number): Promise<Map<SampleServer, number[]>> {
+async function recordDiscoveries(
+  servers: readonly SampleServer[],
+  durationMs: number,
+): Promise<Map<SampleServer, number[]>> {
   const timelines = new Map<SampleServer, number[]>(servers.map((s) => [s, []]));
   const counts = new Map<SampleServer, number>(servers.map((s) => [s, toolListCount(s)]));
   const end = Date.now() + durationMs;

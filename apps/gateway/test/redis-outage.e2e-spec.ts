@@ -1,4 +1,4 @@
-import { AdminApi, type GatewayView } from './support/admin-api';
+import { AdminApi, type GatewayView, type HealthView } from './support/admin-api';
 import { createSqliteDatabase, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
@@ -84,10 +84,8 @@ describe('a gateway whose Redis goes down and comes back', () => {
 
   it('recovers when Redis returns: healthy, leading and publishing again', async () => {
     await redis.up();
-    await pollUntil('a healthy /health', () => admin.health(), (h) => h.status === 'ok' && h.details.classification?.leader === true, {
-      timeoutMs: 15_000,
-      intervalMs: 200,
-    });
+    const recovered = (h: HealthView): boolean => h.status === 'ok' && h.details.classification?.leader === true;
+    await pollUntil('a healthy /health', () => admin.health(), recovered, { timeoutMs: 15_000, intervalMs: 200 });
     // The restarted Redis is empty; the leader publishes into it again.
     const view = await pollUntil('a classification republished', () => admin.classification(), (v) => v.metadata !== null, {
       timeoutMs: 10_000,

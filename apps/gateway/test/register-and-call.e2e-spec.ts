@@ -64,10 +64,13 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
       text: 'hello through the gateway',
       isError: false,
     });
-    await expect(mcp.callTool(federatedName('alpha', 'add'), { a: 2, b: 40 })).resolves.toEqual({ text: '42', isError: false });
+    await expect(mcp.callTool(federatedName('alpha', 'add'), { a: 2, b: 40 })).resolves.toEqual({
+      text: '42',
+      isError: false,
+    });
     expect(upstream.stats().toolCalls).toEqual({ echo: 1, add: 1 });
 
-    const healthy = await pollUntil('a passing health check', () => admin.getGateway(registered.id), (g) => g.lastHealthOk === true);
+    const healthy = await admin.waitForHealthResult(registered.id, true);
     expect(healthy.lastHealthError).toBeNull();
   });
 
@@ -82,7 +85,8 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
   it('serves concurrent calls of two users through a bounded session pool', async () => {
     const users = await Promise.all(['ann', 'bob'].map((user) => FederationClient.connect(gateway.baseUrl, user)));
     try {
-      const calls = Array.from({ length: 40 }, (_, i) => users[i % 2].callTool(federatedName('alpha', 'echo'), { text: `call ${i}` }));
+      const echo = federatedName('alpha', 'echo');
+      const calls = Array.from({ length: 40 }, (_, i) => users[i % 2].callTool(echo, { text: `call ${i}` }));
       const results = await Promise.all(calls);
       expect(results.filter((r) => r.isError)).toEqual([]);
       expect(results.map((r) => r.text)).toEqual(Array.from({ length: 40 }, (_, i) => `call ${i}`));
@@ -153,7 +157,9 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
 
   /** The line is written right after the change is stored, so it may trail what /mcp shows by a moment. */
   async function expectLogLine(line: string): Promise<void> {
-    await pollUntil(`"${line}" in the log`, async () => gateway.output(), (output) => output.includes(line), { timeoutMs: 2_000 });
+    await pollUntil(`"${line}" in the log`, async () => gateway.output(), (output) => output.includes(line), {
+      timeoutMs: 2_000,
+    });
   }
 
   async function nextDiscoveryOf(id: string): Promise<{ serverClass: string | null; nextAt: number | null }> {
@@ -161,7 +167,8 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
     for (const server of view.servers) {
       const entry = server.gateways.find((g) => g.id === id);
       if (entry) {
-        return { serverClass: server.class, nextAt: entry.nextDiscoveryAt === null ? null : Date.parse(entry.nextDiscoveryAt) };
+        const nextAt = entry.nextDiscoveryAt === null ? null : Date.parse(entry.nextDiscoveryAt);
+        return { serverClass: server.class, nextAt };
       }
     }
     throw new Error(`gateway ${id} is not in /classification`);

@@ -71,7 +71,8 @@ describe('managing upstream registrations through the admin API', () => {
 
     expect((await admin.request('PATCH', `/gateways/${subject.id}`, { enabled: true })).status).toBe(200);
     expect(await mcp.toolNames()).toEqual(['renamed__second_only', 'renamed__whoami', 'witness__whoami']);
-    await pollUntil('a health check of the re-enabled upstream', async () => pingsOf(second) - before.subject, (n) => n >= 2);
+    const pingsSince = async (): Promise<number> => pingsOf(second) - before.subject;
+    await pollUntil('a health check of the re-enabled upstream', pingsSince, (n) => n >= 2);
   });
 
   it('deleting an upstream removes it and its tools', async () => {
@@ -90,6 +91,6 @@ describe('managing upstream registrations through the admin API', () => {
       text: 'over SSE',
       isError: false,
     });
-    await pollUntil('a passing health check over SSE', () => admin.getGateway(legacy.id), (g) => g.lastHealthOk === true);
+    await admin.waitForHealthResult(legacy.id, true);
   });
 });

@@ -1,4 +1,4 @@
-import { AdminApi, type GatewayView, type HttpAnswer } from './support/admin-api';
+import { AdminApi, type ClassificationView, type GatewayView, type HttpAnswer } from './support/admin-api';
 import { createSqliteDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
@@ -96,9 +96,7 @@ describe('credentials in a registered upstream URL', () => {
     } finally {
       guard.refuseAll = false;
     }
-    for (const id of [refused.id, down.id]) {
-      await pollUntil(`gateway ${id} to fail its health check`, () => admin.getGateway(id), (g) => g.lastHealthOk === false);
-    }
+    for (const id of [refused.id, down.id]) await admin.waitForHealthResult(id, false);
     const refusedView = await record('GET', `/gateways/${refused.id}`);
     // The upstream's echo of the credentials made it into the stored error, masked.
     expect((refusedView.body as GatewayView).lastHealthError).toMatch(/bad credentials for \/mcp\?\*\*\*/);
@@ -115,7 +113,8 @@ describe('credentials in a registered upstream URL', () => {
       await record('GET', `/gateways/${id}`);
       await record('GET', `/gateways/${id}/tools`);
     }
-    await pollUntil('a published classification', () => admin.classification(), (v) => v.metadata !== null && v.cold.length === 3);
+    const published = (v: ClassificationView): boolean => v.metadata !== null && v.cold.length === 3;
+    await pollUntil('a published classification', () => admin.classification(), published);
     await record('GET', '/classification');
     answers.push(await admin.request('GET', '/health', undefined, { token: null }));
 

@@ -15,7 +15,10 @@ describe('starting the gateway', () => {
   });
 
   it('without ADMIN_TOKEN generates one, prints it once and requires it', async () => {
-    const gateway = await GatewayProcess.start({ env: { ...FAST_POLLING_ENV, DATABASE_URL: database.url }, generatedAdminToken: true });
+    const gateway = await GatewayProcess.start({
+      env: { ...FAST_POLLING_ENV, DATABASE_URL: database.url },
+      generatedAdminToken: true,
+    });
     const token = gateway.adminToken;
     expect(token.length).toBeGreaterThanOrEqual(16);
     expect(gateway.output().split(token).length - 1).toBe(1);

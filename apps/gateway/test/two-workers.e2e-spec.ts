@@ -1,4 +1,4 @@
-import { AdminApi, type ClassificationView } from './support/admin-api';
+import { AdminApi, type ClassificationView, type HealthView } from './support/admin-api';
 import { createDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
@@ -10,6 +10,7 @@ import { UpstreamFleet } from './support/upstream-fleet';
 const INTERVAL_MS = Number(FAST_POLLING_ENV['GATEWAY_AUTO_REFRESH_INTERVAL']) * 1000;
 // The leader lock lives 3 intervals; a takeover sooner than that means the lock was released, not expired.
 const LOCK_TTL_MS = 3 * INTERVAL_MS;
+const SHARED_ADMIN_TOKEN = 'e2e-shared-admin-token-0123456789';
 
 interface Worker {
   process: GatewayProcess;
@@ -40,13 +41,14 @@ describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis
     // Started together, as a deployment starts them: both run migrations on the same empty database.
     const processes = await Promise.all(
       ['worker-a', 'worker-b'].map((name) =>
-        GatewayProcess.start({ label: name, env: { ...env, INSTANCE_ID: name, ADMIN_TOKEN: 'e2e-shared-admin-token-0123456789' } }),
+        GatewayProcess.start({ label: name, env: { ...env, INSTANCE_ID: name, ADMIN_TOKEN: SHARED_ADMIN_TOKEN } }),
       ),
     );
     workers = await Promise.all(
       processes.map(async (process) => {
         const admin = new AdminApi(process.baseUrl, process.adminToken);
-        const health = await pollUntil('a classification status in /health', () => admin.health(), (h) => h.details.classification !== undefined);
+        const reported = (h: HealthView): boolean => h.details.classification !== undefined;
+        const health = await pollUntil('a classification status in /health', () => admin.health(), reported);
         return { process, admin, instanceId: health.details.classification?.instanceId ?? '' };
       }),
     );

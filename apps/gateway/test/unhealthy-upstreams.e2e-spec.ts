@@ -43,14 +43,14 @@ describe('upstreams that are down or hang', () => {
   });
 
   it('reports an upstream that is down as unhealthy, with the reason', async () => {
-    const down = await pollUntil('the down upstream to fail its health check', () => admin.getGateway(downGateway.id), (g) => g.lastHealthOk === false);
+    const down = await admin.waitForHealthResult(downGateway.id, false);
     expect(down.lastHealthError).toEqual(expect.any(String));
     expect(down.lastSeenAt).toBeNull();
     expect(await admin.listTools(downGateway.id)).toEqual([]);
     expect((await mcp.toolNames()).filter((name) => name.startsWith('down__'))).toEqual([]);
   });
 
-  it('fails a call to a hanging upstream after the upstream timeout while calls to a healthy one answer promptly', async () => {
+  it('fails a call to a hanging upstream after the timeout while calls to a healthy one answer promptly', async () => {
     hanging.setHang(true);
     const stuck = timed(() => mcp.callTool(federatedName('hanging', 'echo'), { text: 'anyone there?' }));
     const prompt = await timed(() => mcp.callTool(federatedName('steady', 'echo'), { text: 'still here' }));
@@ -64,12 +64,7 @@ describe('upstreams that are down or hang', () => {
   });
 
   it('reports a hanging upstream as unhealthy and takes its tools out of /mcp', async () => {
-    const hung = await pollUntil(
-      'the hanging upstream to fail its health check',
-      () => admin.getGateway(hangingGateway.id),
-      (g) => g.lastHealthOk === false,
-      { timeoutMs: 10_000 },
-    );
+    const hung = await admin.waitForHealthResult(hangingGateway.id, false, { timeoutMs: 10_000 });
     expect(hung.lastHealthError).toMatch(/time|abort/i);
     expect(await mcp.toolNames()).toEqual(['steady__add', 'steady__echo', 'steady__whoami']);
   });
@@ -97,14 +92,16 @@ describe('upstreams that are down or hang', () => {
 
   it('brings an upstream that recovers back into /mcp', async () => {
     hanging.setHang(false);
-    await pollUntil('the recovered upstream to pass its health check', () => admin.getGateway(hangingGateway.id), (g) => g.lastHealthOk === true);
+    await admin.waitForHealthResult(hangingGateway.id, true);
     await pollUntil('its tools back in /mcp', () => mcp.toolNames(), (names) => names.includes('hanging__echo'));
     await expect(mcp.callTool(federatedName('hanging', 'whoami'))).resolves.toEqual({ text: 'hanging', isError: false });
   });
 
   it('exits 0 within seconds on SIGTERM even with a call to a hanging upstream in flight', async () => {
     hanging.setHang(true);
-    const inFlight = mcp.callTool(federatedName('hanging', 'echo'), { text: 'never answered' }).catch((error: Error) => error);
+    const inFlight = mcp
+      .callTool(federatedName('hanging', 'echo'), { text: 'never answered' })
+      .catch((error: Error) => error);
     // A moment for the call to reach the upstream (a hanging server counts nothing it holds).
     await delay(300);
     const exit = await gateway.stop('SIGTERM');

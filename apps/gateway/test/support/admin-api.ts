@@ -1,3 +1,5 @@
+import { pollUntil, type PollOptions } from './poll-until';
+
 /** The admin API's JSON shapes, as far as the e2e specs read them. */
 export interface GatewayView {
   id: string;
@@ -92,7 +94,8 @@ export class AdminApi {
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
     const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(10_000) });
+    const signal = AbortSignal.timeout(10_000);
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload, signal });
     const text = await res.text();
     return { status: res.status, body: parseJson(text), text };
   }
@@ -111,6 +114,12 @@ export class AdminApi {
 
   listTools(id: string): Promise<ToolView[]> {
     return this.expect<ToolView[]>(200, 'GET', `/gateways/${id}/tools`);
+  }
+
+  /** Waits until the gateway's last health check passed (`ok`) or failed (`!ok`). */
+  waitForHealthResult(id: string, ok: boolean, options?: PollOptions): Promise<GatewayView> {
+    const what = `gateway ${id} to ${ok ? 'pass' : 'fail'} its health check`;
+    return pollUntil(what, () => this.getGateway(id), (g) => g.lastHealthOk === ok, options);
   }
 
   refresh(id: string): Promise<RefreshView> {

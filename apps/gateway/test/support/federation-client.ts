@@ -43,5 +43,6 @@ export function federatedName(gatewayName: string, tool: string): string {
 }
 
 function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  return typeof part === 'object' && part !== null && 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string';
+  if (typeof part !== 'object' || part === null) return false;
+  return 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string';
 }

@@ -53,8 +53,9 @@ export class GatewayProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // 'close' rather than 'exit': it comes after the last output has been read from the pipes.
     this.exited = new Promise<ExitInfo>((done) => {
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         this.exit = { code, signal };
         running.delete(this);
         done(this.exit);
@@ -63,8 +64,10 @@ export class GatewayProcess {
   }
 
   static async start(options: GatewayStartOptions): Promise<GatewayProcess> {
-    const chosenToken = options.generatedAdminToken ? undefined : (options.env['ADMIN_TOKEN'] ?? `e2e-admin-${randomBytes(12).toString('hex')}`);
-    const child = spawnGateway({ ...options.env, ...(chosenToken === undefined ? {} : { ADMIN_TOKEN: chosenToken }) });
+    const chosenToken = options.generatedAdminToken
+      ? undefined
+      : (options.env['ADMIN_TOKEN'] ?? `e2e-admin-${randomBytes(12).toString('hex')}`);
+    const child = spawnGateway(chosenToken === undefined ? options.env : { ...options.env, ADMIN_TOKEN: chosenToken });
     const gateway = new GatewayProcess(options.label ?? 'gateway', chosenToken ?? null, child);
     running.add(gateway);
     try {
@@ -138,14 +141,17 @@ export class GatewayProcess {
 }
 
 /** Runs the gateway with `env` until it exits by itself (a start-up that must fail), SIGKILL after `timeoutMs`. */
-export async function runGatewayToExit(env: Readonly<Record<string, string>>, timeoutMs = 15_000): Promise<ExitInfo & { output: string }> {
+export async function runGatewayToExit(
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 15_000,
+): Promise<ExitInfo & { output: string }> {
   const child = spawnGateway(env);
   const chunks: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
-    const exit = await new Promise<ExitInfo>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    const exit = await new Promise<ExitInfo>((done) => child.once('close', (code, signal) => done({ code, signal })));
     return { ...exit, output: chunks.join('') };
   } finally {
     clearTimeout(timer);

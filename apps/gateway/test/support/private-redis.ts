@@ -34,7 +34,8 @@ export class PrivateRedis {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     running.add(this.child);
-    await pollUntil('the private redis-server to answer', () => this.ping(), (answer) => answer === 'PONG', { timeoutMs: 10_000 });
+    const answers = (reply: string): boolean => reply === 'PONG';
+    await pollUntil('the private redis-server to answer', () => this.ping(), answers, { timeoutMs: 10_000 });
   }
 
   /** Stops the server and waits until it is gone (connections refused). */
