@@ -126,7 +126,7 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
     for (const upstream of busy()) {
       const times = timelines.get(upstream) ?? [];
       // Due every 2 s; rounds run every second, so a hot upstream waits at most about 3 s.
-      if (times.length < 5 || Math.max(...gaps(times)) > HOT_INTERVAL_MS + 2_000) {
+      if (times.length < 4 || Math.max(...gaps(times)) > HOT_INTERVAL_MS + 2_000) {
         problems.push(`hot ${upstream.name}: discoveries at ${describeTimes(times)}`);
       }
     }
