@@ -36,6 +36,22 @@ export interface GatewayStartOptions {
 
 const running = new Set<GatewayProcess>();
 
+// A failed or interrupted run must not leave gateways behind. The hook is held only while
+// gateways run, so spec files that share one process do not pile up exit listeners.
+const killLeftovers = (): void => {
+  for (const gateway of running) gateway.kill();
+};
+
+function track(gateway: GatewayProcess): void {
+  if (running.size === 0) process.on('exit', killLeftovers);
+  running.add(gateway);
+}
+
+function untrack(gateway: GatewayProcess): void {
+  running.delete(gateway);
+  if (running.size === 0) process.off('exit', killLeftovers);
+}
+
 /** The gateway as its users run it: `node dist/.../main.js` with its own environment. */
 export class GatewayProcess {
   readonly exited: Promise<ExitInfo>;
@@ -57,7 +73,7 @@ export class GatewayProcess {
     this.exited = new Promise<ExitInfo>((done) => {
       child.once('close', (code, signal) => {
         this.exit = { code, signal };
-        running.delete(this);
+        untrack(this);
         done(this.exit);
       });
     });
@@ -69,7 +85,7 @@ export class GatewayProcess {
       : (options.env['ADMIN_TOKEN'] ?? `e2e-admin-${randomBytes(12).toString('hex')}`);
     const child = spawnGateway(chosenToken === undefined ? options.env : { ...options.env, ADMIN_TOKEN: chosenToken });
     const gateway = new GatewayProcess(options.label ?? 'gateway', chosenToken ?? null, child);
-    running.add(gateway);
+    track(gateway);
     try {
       await gateway.waitForListening();
     } catch (error) {
@@ -173,7 +189,3 @@ export async function stopAllGateways(): Promise<void> {
   await Promise.all([...running].map((gateway) => gateway.stop('SIGTERM', 5_000)));
 }
 
-// A failed or interrupted run must not leave gateways behind.
-process.once('exit', () => {
-  for (const gateway of running) gateway.kill();
-});

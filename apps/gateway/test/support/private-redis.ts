@@ -5,10 +5,10 @@ import { unusedPort } from './upstream-fleet';
 
 const running = new Set<ChildProcess>();
 
-// A failed run must not leave a redis-server behind.
-process.once('exit', () => {
+// A failed run must not leave a redis-server behind; the hook is held only while one runs.
+const killLeftovers = (): void => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
 
 /**
  * A redis-server of one test's own, which the test may stop and start again on the same port
@@ -33,6 +33,7 @@ export class PrivateRedis {
     if (this.child) return;
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    if (running.size === 0) process.on('exit', killLeftovers);
     running.add(this.child);
     const answers = (reply: string): boolean => reply === 'PONG';
     await pollUntil('the private redis-server to answer', () => this.ping(), answers, { timeoutMs: 10_000 });
@@ -44,6 +45,7 @@ export class PrivateRedis {
     if (!child) return;
     this.child = null;
     running.delete(child);
+    if (running.size === 0) process.off('exit', killLeftovers);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
