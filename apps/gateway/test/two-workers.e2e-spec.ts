@@ -45,11 +45,11 @@ describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis
       ),
     );
     workers = await Promise.all(
-      processes.map(async (process) => {
-        const admin = new AdminApi(process.baseUrl, process.adminToken);
+      processes.map(async (gateway) => {
+        const admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
         const reported = (h: HealthView): boolean => h.details.classification !== undefined;
         const health = await pollUntil('a classification status in /health', () => admin.health(), reported);
-        return { process, admin, instanceId: health.details.classification?.instanceId ?? '' };
+        return { process: gateway, admin, instanceId: health.details.classification?.instanceId ?? '' };
       }),
     );
     for (const upstream of upstreams) await workers[0].admin.createGateway(upstream.name, upstream.url);
