@@ -38,6 +38,29 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
     await db.drop();
   });
 
+  describe('revision', () => {
+    it('grows with every change to what is served, and not with writes that change nothing', async () => {
+      const seen = [service.revision];
+      const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
+      seen.push(service.revision);
+      await service.replaceTools(gw.id, [tool('echo')]);
+      seen.push(service.revision);
+      await service.replaceTools(gw.id, [tool('echo')]);
+      await service.recordHealth(gw.id, true);
+      seen.push(service.revision);
+      await service.recordHealth(gw.id, true);
+      await service.update(gw.id, { name: 'a' });
+      seen.push(service.revision);
+      await service.recordHealth(gw.id, false, new Error('down'));
+      seen.push(service.revision);
+      await service.update(gw.id, { enabled: false });
+      seen.push(service.revision);
+      await service.delete(gw.id);
+      seen.push(service.revision);
+      expect(seen).toEqual([0, 1, 2, 3, 3, 4, 5, 6]);
+    });
+  });
+
   describe('create', () => {
     it('stores the canonical URL, defaults to streamable HTTP and enabled, and has no health result yet', async () => {
       const created = await service.create({ name: 'alpha', url: 'http://127.0.0.1:8001/mcp' });

@@ -46,6 +46,8 @@ export class GatewaysService {
   // caller's transaction is open would become part of it (and concurrent transactions would
   // nest as savepoints). Writes and tool reads are queued there instead.
   private readonly sqliteQueue: SerialQueue | null;
+  private changes = 0;
+  private lastCreatedAt = 0;
 
   constructor(
     @InjectRepository(Gateway) private readonly gateways: Repository<Gateway>,
@@ -54,9 +56,20 @@ export class GatewaysService {
     this.sqliteQueue = gateways.manager.connection.options.type === 'better-sqlite3' ? new SerialQueue() : null;
   }
 
+  /**
+   * Grows with every change this process makes to what upstreams are served and with which
+   * tools, so readers can cache and still see their own writes at once.
+   */
+  get revision(): number {
+    return this.changes;
+  }
+
   async create(input: CreateGatewayInput): Promise<GatewayInfo> {
     const target = parseUpstreamUrl(input.url);
-    const now = new Date();
+    // Registration order is the directory order: two registrations in one millisecond must
+    // not fall back to the (random) id to decide it.
+    const now = new Date(Math.max(Date.now(), this.lastCreatedAt + 1));
+    this.lastCreatedAt = now.getTime();
     const id = randomUUID();
     try {
       const row = {
@@ -79,6 +92,7 @@ export class GatewaysService {
       if (isUniqueViolation(error)) throw new GatewayNameTakenError(input.name);
       throw toStorageError('create', error, target.connectionUrl);
     }
+    this.changes += 1;
     this.logger.log(`registered gateway ${id} "${input.name}" at ${target.url}`);
     return this.get(id);
   }
@@ -125,6 +139,7 @@ export class GatewaysService {
       if (isUniqueViolation(error) && typeof changes.name === 'string') throw new GatewayNameTakenError(changes.name);
       throw toStorageError('update', error, connectionUrl);
     }
+    this.changes += 1;
     this.logger.log(`updated gateway ${id}: ${fields.join(', ')}`);
     return this.get(id);
   }
@@ -134,6 +149,7 @@ export class GatewaysService {
     if (!isGatewayId(id)) throw new GatewayNotFoundError(id);
     const result = await this.serialized(() => this.gateways.delete({ id }));
     if (!result.affected) throw new GatewayNotFoundError(id);
+    this.changes += 1;
     this.logger.log(`deleted gateway ${id}`);
   }
 
@@ -170,7 +186,9 @@ export class GatewaysService {
           lastHealthAt: now,
         };
     const result = await this.serialized(() => this.gateways.update({ id }, changes));
-    return Boolean(result.affected) && row.lastHealthOk !== ok;
+    const changed = Boolean(result.affected) && row.lastHealthOk !== ok;
+    if (changed) this.changes += 1;
+    return changed;
   }
 
   /** The message of an error about this gateway, with its credentials and URLs redacted. */
@@ -189,7 +207,9 @@ export class GatewaysService {
     if (!isGatewayId(id)) throw new GatewayNotFoundError(id);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.transaction((manager) => this.writeTools(manager, id, tools));
+        const written = await this.transaction((manager) => this.writeTools(manager, id, tools));
+        if (written.added.length + written.updated.length + written.removed.length > 0) this.changes += 1;
+        return written;
       } catch (error) {
         // Another worker's concurrent refresh of the same gateway won the race: start over on its result.
         if (attempt < TOOL_WRITE_ATTEMPTS && (isUniqueViolation(error) || isBusy(error))) continue;

@@ -24,6 +24,10 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
       }));
   }
 
+  revision(): number {
+    return this.gateways.revision;
+  }
+
   async get(id: string): Promise<UpstreamTarget | null> {
     try {
       const c = await this.gateways.getConnection(id);

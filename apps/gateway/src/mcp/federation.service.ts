@@ -21,6 +21,9 @@ import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamError } from './upstream-error';
 import type { UpstreamTarget } from './upstream-target';
 
+/** How long one read of the upstream catalog serves /mcp requests. */
+export const TOOL_TABLE_TTL_MS = 1000;
+
 export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
 
 /**
@@ -34,6 +37,7 @@ export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } 
 @Injectable()
 export class FederationService {
   private readonly logger = new Logger(FederationService.name);
+  private cachedTable: { at: number; revision: number; table: Promise<FederatedToolTable> } | null = null;
 
   constructor(
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
@@ -100,8 +104,25 @@ export class FederationService {
     return server;
   }
 
-  private async toolTable(): Promise<FederatedToolTable> {
-    return FederatedToolTable.build(await this.catalog.listActive());
+  /**
+   * The catalog (every active upstream with its tools, from the database) is read at most once
+   * per TOOL_TABLE_TTL_MS and shared by the calls in between, so call traffic does not turn
+   * into database traffic. This worker's own registry changes show at once; other workers'
+   * within that time.
+   */
+  private toolTable(): Promise<FederatedToolTable> {
+    const now = Date.now();
+    const revision = this.catalog.revision?.() ?? 0;
+    const cached = this.cachedTable;
+    if (cached && cached.revision === revision && now - cached.at < TOOL_TABLE_TTL_MS) return cached.table;
+    const table = this.catalog.listActive().then((upstreams) => FederatedToolTable.build(upstreams));
+    const entry = { at: now, revision, table };
+    this.cachedTable = entry;
+    // A failed read is not cached: the next request asks the catalog again.
+    table.catch(() => {
+      if (this.cachedTable === entry) this.cachedTable = null;
+    });
+    return table;
   }
 }
 

@@ -10,6 +10,7 @@ import { MemoryUpstreamCatalog } from '../../test/support/memory-upstream-catalo
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
 import { testAppConfig } from '../../test/support/test-app-config';
 import { AppConfigModule } from '../config/app-config.module';
+import { TOOL_TABLE_TTL_MS } from './federation.service';
 import { McpModule } from './mcp.module';
 import { McpSessionPool } from './session-pool';
 import type { CatalogUpstream } from './upstream-catalog';
@@ -107,16 +108,30 @@ describe('Federation endpoint /mcp', () => {
     });
   });
 
-  it('shows a tool once the catalog lists it, without reconnecting', async () => {
+  it('shows a tool within a second of the catalog listing it, without reconnecting', async () => {
     alpha.addTool('weather');
     catalog.put(await discovered({ id: 'gw-alpha', name: 'alpha', url: alpha.url, connectionUrl: alpha.url, transport: 'streamablehttp' }));
 
-    const names = (await client.listTools()).tools.map((t) => t.name);
+    const started = Date.now();
+    let names: string[] = [];
+    while (!names.includes('alpha__weather') && Date.now() - started < TOOL_TABLE_TTL_MS + 1000) {
+      names = (await client.listTools()).tools.map((t) => t.name);
+      if (!names.includes('alpha__weather')) await new Promise((r) => setTimeout(r, 100));
+    }
 
     expect(names).toContain('alpha__weather');
     expect(await client.callTool({ name: 'alpha__weather' })).toMatchObject({
       content: [{ type: 'text', text: 'weather from alpha' }],
     });
+  });
+
+  it('serves a burst of requests from one read of the catalog', async () => {
+    await new Promise((r) => setTimeout(r, TOOL_TABLE_TTL_MS));
+    const reads = jest.spyOn(catalog, 'listActive');
+    await Promise.all(Array.from({ length: 10 }, () => client.listTools()));
+    await client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } });
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockRestore();
   });
 
   it('forwards a call to the upstream that owns the tool and returns its result', async () => {

@@ -17,6 +17,8 @@ export interface UpstreamCatalog {
   /** Enabled and healthy upstreams with their stored tools, in a stable order. */
   listActive(): Promise<CatalogUpstream[]>;
   get(id: string): Promise<UpstreamTarget | null>;
+  /** Changes whenever this process changed the catalog; lets readers cache without hiding their own writes. */
+  revision?(): number;
 }
 
 export const UPSTREAM_CATALOG = Symbol('UPSTREAM_CATALOG');
