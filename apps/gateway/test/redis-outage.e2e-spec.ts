@@ -3,7 +3,7 @@ import { createSqliteDatabase, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
 import { pollUntil, timed } from './support/poll-until';
-import { PrivateRedis } from './support/private-redis';
+import { PrivateRedis } from '../../../libs/classification/test/private-redis';
 import type { SampleServer } from './support/sample-mcp-server';
 import { UpstreamFleet } from './support/upstream-fleet';
 

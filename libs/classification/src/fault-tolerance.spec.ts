@@ -36,7 +36,7 @@ describe('Classification under Redis faults', () => {
     server.thaw();
     await worker.close();
     client.disconnect();
-    await server.stop();
+    await server.down();
   });
 
   it('still answers poll decisions (poll) within about a second while Redis hangs', async () => {
