@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
+import { useJsonBodies } from './http/json-body';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -22,7 +23,9 @@ async function bootstrap(): Promise<void> {
     logger: logLevels(process.env.LOG_LEVEL),
     // Idle keep-alive connections would otherwise hold the HTTP server (and shutdown) open.
     forceCloseConnections: true,
+    bodyParser: false,
   });
+  useJsonBodies(app);
   handleShutdownSignals(app, config.shutdownGraceMs);
   await app.listen(config.port, config.host);
 

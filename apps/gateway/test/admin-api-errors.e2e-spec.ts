@@ -91,6 +91,15 @@ const CASES: BadRequestCase[] = [
     status: 400,
     message: /JSON/,
   },
+  {
+    // The parser's own message would quote the body back, credentials and all.
+    title: 'malformed JSON around a credential, without quoting it',
+    method: 'POST',
+    path: '/gateways',
+    options: { rawBody: '{"url": CANARY123}' },
+    status: 400,
+    message: /^request body is not valid JSON$/,
+  },
   { title: 'a duplicate name', ...post({ name: 'alpha', url: UPSTREAM }), status: 409, message: /name: .*alpha/ },
   {
     title: 'an update that changes nothing',
