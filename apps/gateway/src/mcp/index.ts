@@ -11,3 +11,4 @@ export * from './tool-names';
 export * from './request-identity';
 export * from './mcp-options';
 export * from './mcp.module';
+export * from './dial-guard';

@@ -1,6 +1,8 @@
 import { DynamicModule, Module, type InjectionToken, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
+import { systemHostResolver } from '@app/registry';
+import { AddressDialGuard, DIAL_GUARD } from './dial-guard';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
 import {
@@ -51,6 +53,12 @@ export class McpModule {
           provide: UPSTREAM_CONTROL_OPTIONS,
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => controlOptionsFromConfig(config),
+        },
+        {
+          provide: DIAL_GUARD,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) =>
+            new AddressDialGuard({ blockPrivate: config.upstreamBlockPrivate }, systemHostResolver),
         },
         UpstreamConnector,
         McpSessionPool,

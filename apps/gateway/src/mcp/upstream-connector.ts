@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { withDeadline } from './deadline';
+import { DIAL_GUARD, type DialGuard } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from './upstream-target';
@@ -47,11 +48,16 @@ export class UpstreamConnection {
 /** Opens SDK clients to upstreams over the transport each one is registered with. */
 @Injectable()
 export class UpstreamConnector {
+  constructor(@Optional() @Inject(DIAL_GUARD) private readonly guard?: DialGuard) {}
+
   async connect(target: UpstreamTarget, options: ConnectOptions): Promise<UpstreamConnection> {
     let transport: Transport;
     let client: Client;
     try {
       const dial = dialTargetOf(target.connectionUrl);
+      await this.guard?.assertDialable(dial.url);
+      // The SDK's default redirect policy (same origin only) keeps a redirect from leading to an
+      // address the policy above never saw.
       const requestInit: RequestInit = { headers: { ...(options.headers ?? {}), ...dial.headers } };
       transport =
         target.transport === 'sse'
