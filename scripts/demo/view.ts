@@ -140,7 +140,7 @@ export function renderSummary(s: Summary): string {
       `${s.callsFailed > 0 ? `, ${s.callsFailed} failed` : ', none failed'}`,
     `${label('tool discoveries')}${bold(String(s.discoveriesPerformed))} performed (${seen} seen by the upstreams)` +
       `${s.discoveriesFailed > 0 ? `, ${s.discoveriesFailed} failed` : ''}`,
-    `${label('')}${s.discoveriesSkipped} skipped by the hot/cold gate (with the classification off, each would have been a poll)`,
+    `${label('')}${s.discoveriesSkipped} checks found the server not yet due (one per server per discovery round)`,
     `${label('fixed-interval polling')}every ${s.intervalSeconds}s would have made ${s.fixedIntervalDiscoveries}: ` +
       // Before the first classification every round polls every server, so a very short run can cost more.
       (saved >= 0 ? green(`${saved} saved (${percent}%)`) : `${-saved} fewer than the gateway made`),
