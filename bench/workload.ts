@@ -52,7 +52,10 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   // Ids look like the seed's (uuid4().hex, 32 hex digits).
   const uuid = (): string => {
     let hex = '';
-    for (let k = 0; k < 4; k++) hex += Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
+    for (let k = 0; k < 4; k++)
+      hex += Math.floor(random() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0');
     return hex;
   };
   const ids = Array.from({ length: n }, uuid);

@@ -40,11 +40,27 @@ const TOOLS_TIMEOUT_MS = 30_000;
 
 // Every variable the gateway reads: a developer's shell (say REDIS_URL) must not change the demo.
 const GATEWAY_VARIABLES = [
-  'PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'ADMIN_TOKEN', 'INSTANCE_ID',
-  'HOT_COLD_CLASSIFICATION_ENABLED', 'GATEWAY_AUTO_REFRESH_INTERVAL', 'HOT_SERVER_RATIO',
-  'COLD_INTERVAL_MULTIPLIER', 'AUTO_REFRESH_SERVERS', 'HEALTH_CHECK_INTERVAL', 'POLL_CONCURRENCY',
-  'UPSTREAM_TIMEOUT_MS', 'SESSION_POOL_MAX_PER_KEY', 'SESSION_IDLE_TTL', 'SESSION_MAX_AGE',
-  'UPSTREAM_BLOCK_PRIVATE', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL',
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+  'ADMIN_TOKEN',
+  'INSTANCE_ID',
+  'HOT_COLD_CLASSIFICATION_ENABLED',
+  'GATEWAY_AUTO_REFRESH_INTERVAL',
+  'HOT_SERVER_RATIO',
+  'COLD_INTERVAL_MULTIPLIER',
+  'AUTO_REFRESH_SERVERS',
+  'HEALTH_CHECK_INTERVAL',
+  'POLL_CONCURRENCY',
+  'UPSTREAM_TIMEOUT_MS',
+  'SESSION_POOL_MAX_PER_KEY',
+  'SESSION_IDLE_TTL',
+  'SESSION_MAX_AGE',
+  'UPSTREAM_BLOCK_PRIVATE',
+  'SHUTDOWN_GRACE_MS',
+  'LOG_LEVEL',
 ];
 
 class Interrupted extends Error {}
@@ -63,9 +79,12 @@ function say(line = ''): void {
 }
 
 function firstText(result: unknown): string | undefined {
-  if (typeof result !== 'object' || result === null || !('content' in result) || !Array.isArray(result.content)) return undefined;
+  if (typeof result !== 'object' || result === null || !('content' in result) || !Array.isArray(result.content))
+    return undefined;
   const first: unknown = result.content[0];
-  return typeof first === 'object' && first !== null && 'text' in first && typeof first.text === 'string' ? first.text : undefined;
+  return typeof first === 'object' && first !== null && 'text' in first && typeof first.text === 'string'
+    ? first.text
+    : undefined;
 }
 
 /** Resources in the order they were acquired; released in reverse, each at most once. */
@@ -122,7 +141,11 @@ async function main(): Promise<number> {
   let gatewayFailed = false;
 
   try {
-    say(bold(`MCP gateway demo: ${SERVER_NAMES.length} sample upstreams, skewed traffic through /mcp for ${demoSeconds}s`));
+    say(
+      bold(
+        `MCP gateway demo: ${SERVER_NAMES.length} sample upstreams, skewed traffic through /mcp for ${demoSeconds}s`,
+      ),
+    );
     if (buildIsStale(ROOT, MAIN_JS)) {
       say(dim('Building the gateway (npm run build) ...'));
       // Ctrl-C reaches the build too; report that as the interruption it is.
@@ -145,7 +168,9 @@ async function main(): Promise<number> {
       const reason: unknown = notStarted.reason;
       throw reason instanceof Error ? reason : new Error(`a sample server did not start: ${String(reason)}`);
     }
-    say(`  upstreams   ${servers.length} sample MCP servers on 127.0.0.1, ports ${servers.map((s) => s.port).join(', ')}`);
+    say(
+      `  upstreams   ${servers.length} sample MCP servers on 127.0.0.1, ports ${servers.map((s) => s.port).join(', ')}`,
+    );
     checkStop();
 
     const dataDir = mkdtempSync(join(tmpdir(), 'mcp-gateway-demo-'));
@@ -174,7 +199,9 @@ async function main(): Promise<number> {
       const status = await started.stop(GATEWAY_STOP_TIMEOUT_MS);
       gatewayFailed = status.code !== 0;
       gatewayExit =
-        status.code === 0 ? 'stopped on SIGTERM, exit code 0' : `stopped with ${status.code !== null ? `exit code ${status.code}` : status.signal}`;
+        status.code === 0
+          ? 'stopped on SIGTERM, exit code 0'
+          : `stopped with ${status.code !== null ? `exit code ${status.code}` : status.signal}`;
     });
     say(
       `  gateway     ${started.baseUrl} (pid ${started.pid}, SQLite in ${dataDir}; discovery every ${INTERVAL_SECONDS}s ` +
@@ -201,14 +228,17 @@ async function main(): Promise<number> {
       const listed = new Set((await client.listTools()).tools.map((t) => t.name));
       federated = listed.size;
       if (toolNames.every((name) => listed.has(name))) break;
-      if (Date.now() > toolsDeadline) throw new Error(`the gateway did not federate every upstream's tools within ${TOOLS_TIMEOUT_MS} ms`);
+      if (Date.now() > toolsDeadline)
+        throw new Error(`the gateway did not federate every upstream's tools within ${TOOLS_TIMEOUT_MS} ms`);
       await pause(300);
       checkStop();
     }
     say(`  registered  ${servers.length} upstreams through /gateways; /mcp lists ${federated} tools`);
 
     const send = async (index: number): Promise<boolean> => {
-      const result = await client.callTool({ name: toolNames[index] ?? '', arguments: {} }, undefined, { timeout: 10_000 });
+      const result = await client.callTool({ name: toolNames[index] ?? '', arguments: {} }, undefined, {
+        timeout: 10_000,
+      });
       // whoami names the upstream that answered: a call routed anywhere else counts as failed.
       return result.isError !== true && firstText(result) === servers[index]?.name;
     };
@@ -232,7 +262,9 @@ async function main(): Promise<number> {
       `  traffic     ~${CALLS_PER_SECOND} calls/s, Zipf (s=${ZIPF_EXPONENT}) by rank; the ${hotCap} busiest steadily, ` +
         `the rest in bursts of ${BURST_LENGTH}; at most ${hotCap} of ${servers.length} can be hot`,
     );
-    say(`  phase 1     busiest: ${names(traffic.busiest())}; at t=${shiftAt}s the traffic moves to ${names(secondOrder.slice(0, hotCap))}`);
+    say(
+      `  phase 1     busiest: ${names(traffic.busiest())}; at t=${shiftAt}s the traffic moves to ${names(secondOrder.slice(0, hotCap))}`,
+    );
     say(
       dim(
         `  (every ${INTERVAL_SECONDS}s the gateway makes the ${hotCap} most recently used servers hot, so a server ` +
@@ -274,7 +306,11 @@ async function main(): Promise<number> {
         traffic.setOrder(secondOrder);
         shifted = true;
         phase = `phase 2, busiest: ${names(traffic.busiest())}`;
-        say(bold(`\n>> t=${shiftAt}s: traffic moves to ${names(traffic.busiest())}; ${names(firstOrder.slice(0, hotCap))} now get occasional bursts`));
+        say(
+          bold(
+            `\n>> t=${shiftAt}s: traffic moves to ${names(traffic.busiest())}; ${names(firstOrder.slice(0, hotCap))} now get occasional bursts`,
+          ),
+        );
       }
       await pause(trafficStart + at * 1000 - Date.now());
       if (stop.signal.aborted) break;
@@ -329,7 +365,10 @@ async function main(): Promise<number> {
     if (!(error instanceof Interrupted)) {
       process.stderr.write(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
       const ended = gateway?.exitStatus();
-      if (ended) process.stderr.write(`The gateway had exited (${ended.code !== null ? `exit code ${ended.code}` : ended.signal}).\n`);
+      if (ended)
+        process.stderr.write(
+          `The gateway had exited (${ended.code !== null ? `exit code ${ended.code}` : ended.signal}).\n`,
+        );
       const tail = gateway?.logTail() ?? [];
       if (tail.length > 0) process.stderr.write(`Last gateway output:\n${tail.map((l) => `  ${l}`).join('\n')}\n`);
     }
@@ -351,7 +390,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -21,7 +21,9 @@ export function buildIsStale(root: string, mainJs: string): boolean {
       return false;
     }
   };
-  return SOURCE_FILES.some((file) => newer(join(root, file))) || SOURCE_DIRS.some((dir) => anyNewer(join(root, dir), built));
+  return (
+    SOURCE_FILES.some((file) => newer(join(root, file))) || SOURCE_DIRS.some((dir) => anyNewer(join(root, dir), built))
+  );
 }
 
 function anyNewer(dir: string, than: number): boolean {

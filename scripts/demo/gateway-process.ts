@@ -26,7 +26,12 @@ const LOG_TAIL_LINES = 15;
 const ANSI = /\u001b\[[0-9;]*m/g;
 const LISTENING = /Listening on (http:\/\/\S+)/;
 
-export async function startGateway(mainJs: string, cwd: string, env: NodeJS.ProcessEnv, startTimeoutMs: number): Promise<GatewayProcess> {
+export async function startGateway(
+  mainJs: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  startTimeoutMs: number,
+): Promise<GatewayProcess> {
   // Own process group: Ctrl-C in the terminal reaches only the demo, which then stops the
   // gateway in order (and still reads its final counters first).
   const child = spawn(process.execPath, [mainJs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -40,7 +45,10 @@ export async function startGateway(mainJs: string, cwd: string, env: NodeJS.Proc
   });
 
   const baseUrl = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not report its address within ${startTimeoutMs} ms`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the gateway did not report its address within ${startTimeoutMs} ms`)),
+      startTimeoutMs,
+    );
     const onLine = (line: string): void => {
       const plain = line.replace(ANSI, '');
       tail.push(plain);

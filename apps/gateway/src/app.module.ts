@@ -40,7 +40,12 @@ export class AppModule {
           isGlobal: true,
           imports: [RegistryModule],
           inject: [APP_CONFIG, REDIS_CLIENT, PoolUsageSource, TypeOrmGatewayDirectory],
-          useFactory: (c: AppConfig, redis: Redis | null, pool: PoolUsageSource, directory: TypeOrmGatewayDirectory) => ({
+          useFactory: (
+            c: AppConfig,
+            redis: Redis | null,
+            pool: PoolUsageSource,
+            directory: TypeOrmGatewayDirectory,
+          ) => ({
             enabled: c.classification.enabled,
             intervalSeconds: c.classification.intervalSeconds,
             hotRatio: c.classification.hotRatio,

@@ -28,13 +28,22 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
     database = await createSqliteDatabase();
     upstreams = await fleet.startMany(Array.from({ length: UPSTREAMS }, (_, i) => `up${i}`));
     gateway = await GatewayProcess.start({
-      env: { ...FAST_POLLING_ENV, DATABASE_URL: database.url, REDIS_URL: E2E_REDIS_URL, REDIS_KEY_PREFIX: namespace.prefix },
+      env: {
+        ...FAST_POLLING_ENV,
+        DATABASE_URL: database.url,
+        REDIS_URL: E2E_REDIS_URL,
+        REDIS_KEY_PREFIX: namespace.prefix,
+      },
     });
     admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
     registered = [];
     for (const upstream of upstreams) registered.push(await admin.createGateway(upstream.name, upstream.url));
     mcp = await FederationClient.connect(gateway.baseUrl);
-    await pollUntil('every upstream tool in /mcp', () => mcp.toolNames(), (names) => names.length === UPSTREAMS * 3);
+    await pollUntil(
+      'every upstream tool in /mcp',
+      () => mcp.toolNames(),
+      (names) => names.length === UPSTREAMS * 3,
+    );
   });
 
   afterAll(async () => {
@@ -104,7 +113,10 @@ describe('usage-aware polling with ten upstreams and skewed traffic', () => {
     // before it turned hot, so wait for its next discovery.
     const pollKey = (g: GatewayView): string =>
       `${namespace.prefix}:server_poll_state:${pollScopeHash(g.url, g.id)}:last_tool_discovery`;
-    for (const [gateway, classTtl] of [[registered[0], 4], [registered[5], 12]] as const) {
+    for (const [gateway, classTtl] of [
+      [registered[0], 4],
+      [registered[5], 12],
+    ] as const) {
       await pollUntil(
         `a poll record of ${gateway.name} with a TTL of at most ${classTtl} s`,
         () => namespace.redis.ttl(pollKey(gateway)),

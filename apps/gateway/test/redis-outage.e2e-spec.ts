@@ -30,7 +30,11 @@ describe('a gateway whose Redis goes down and comes back', () => {
     admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
     registered = await admin.createGateway('solo', upstream.url);
     mcp = await FederationClient.connect(gateway.baseUrl);
-    await pollUntil('a published classification', () => admin.classification(), (v) => v.leader && v.metadata !== null);
+    await pollUntil(
+      'a published classification',
+      () => admin.classification(),
+      (v) => v.leader && v.metadata !== null,
+    );
   });
 
   afterAll(async () => {
@@ -43,7 +47,11 @@ describe('a gateway whose Redis goes down and comes back', () => {
 
   it('reports Redis down in /health (503) while /mcp calls keep answering promptly', async () => {
     await redis.down();
-    const health = await pollUntil('Redis reported down', () => admin.health(), (h) => h.details.redis?.status === 'down');
+    const health = await pollUntil(
+      'Redis reported down',
+      () => admin.health(),
+      (h) => h.details.redis?.status === 'down',
+    );
     expect(health.status).toBe('error');
     expect(health.details.database?.status).toBe('up');
 
@@ -71,15 +79,25 @@ describe('a gateway whose Redis goes down and comes back', () => {
   it('fails open: discovery goes on without Redis, so a tool added upstream still shows up', async () => {
     upstream.addTool('outage_tool');
     // Every poll decision says "poll" now; one discovery round plus a decision timeout at most.
-    await pollUntil('outage_tool in /mcp', () => mcp.toolNames(), (names) => names.includes('solo__outage_tool'), {
-      timeoutMs: 5_000,
-    });
+    await pollUntil(
+      'outage_tool in /mcp',
+      () => mcp.toolNames(),
+      (names) => names.includes('solo__outage_tool'),
+      {
+        timeoutMs: 5_000,
+      },
+    );
   });
 
   it('fails safe: the worker stops claiming leadership', async () => {
-    await pollUntil('leadership given up', () => admin.health(), (h) => h.details.classification?.leader === false, {
-      timeoutMs: 10_000,
-    });
+    await pollUntil(
+      'leadership given up',
+      () => admin.health(),
+      (h) => h.details.classification?.leader === false,
+      {
+        timeoutMs: 10_000,
+      },
+    );
   });
 
   it('recovers when Redis returns: healthy, leading and publishing again', async () => {
@@ -87,10 +105,15 @@ describe('a gateway whose Redis goes down and comes back', () => {
     const recovered = (h: HealthView): boolean => h.status === 'ok' && h.details.classification?.leader === true;
     await pollUntil('a healthy /health', () => admin.health(), recovered, { timeoutMs: 15_000, intervalMs: 200 });
     // The restarted Redis is empty; the leader publishes into it again.
-    const view = await pollUntil('a classification republished', () => admin.classification(), (v) => v.metadata !== null, {
-      timeoutMs: 10_000,
-      intervalMs: 200,
-    });
+    const view = await pollUntil(
+      'a classification republished',
+      () => admin.classification(),
+      (v) => v.metadata !== null,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
     expect(view.cold).toEqual([upstream.url]);
   });
 });

@@ -157,9 +157,14 @@ describe.each(SETUPS)('a gateway $title', ({ kind, redis }) => {
 
   /** The line is written right after the change is stored, so it may trail what /mcp shows by a moment. */
   async function expectLogLine(line: string): Promise<void> {
-    await pollUntil(`"${line}" in the log`, async () => gateway.output(), (output) => output.includes(line), {
-      timeoutMs: 2_000,
-    });
+    await pollUntil(
+      `"${line}" in the log`,
+      async () => gateway.output(),
+      (output) => output.includes(line),
+      {
+        timeoutMs: 2_000,
+      },
+    );
   }
 
   async function nextDiscoveryOf(id: string): Promise<{ serverClass: string | null; nextAt: number | null }> {

@@ -27,7 +27,11 @@ describe('managing upstream registrations through the admin API', () => {
     subject = await admin.createGateway('subject', first.url);
     await admin.createGateway('witness', witness.url);
     mcp = await FederationClient.connect(gateway.baseUrl);
-    await pollUntil('both upstreams discovered', () => mcp.toolNames(), (names) => names.length === 3);
+    await pollUntil(
+      'both upstreams discovered',
+      () => mcp.toolNames(),
+      (names) => names.length === 3,
+    );
   });
 
   afterAll(async () => {
@@ -64,7 +68,11 @@ describe('managing upstream registrations through the admin API', () => {
     // Evidence that polling went on meanwhile: the witness gets three health checks, the disabled one none.
     const pingsOf = (server: SampleServer): number => server.stats().methods['ping'] ?? 0;
     const before = { subject: pingsOf(second), witness: pingsOf(witness) };
-    await pollUntil('three health checks of the witness', async () => pingsOf(witness) - before.witness, (n) => n >= 3);
+    await pollUntil(
+      'three health checks of the witness',
+      async () => pingsOf(witness) - before.witness,
+      (n) => n >= 3,
+    );
     // One check may have been in flight when the upstream was disabled.
     expect(pingsOf(second) - before.subject).toBeLessThanOrEqual(1);
     expect((await admin.classification()).servers.find((s) => s.url === second.url)?.class ?? null).toBeNull();
@@ -86,7 +94,11 @@ describe('managing upstream registrations through the admin API', () => {
   it('serves an upstream on the older HTTP+SSE transport the same way', async () => {
     const legacy = await admin.createGateway('legacy', first.sseUrl, { transport: 'sse' });
     expect(legacy.transport).toBe('sse');
-    await pollUntil('the SSE upstream discovered', () => mcp.toolNames(), (names) => names.includes('legacy__echo'));
+    await pollUntil(
+      'the SSE upstream discovered',
+      () => mcp.toolNames(),
+      (names) => names.includes('legacy__echo'),
+    );
     await expect(mcp.callTool(federatedName('legacy', 'echo'), { text: 'over SSE' })).resolves.toEqual({
       text: 'over SSE',
       isError: false,

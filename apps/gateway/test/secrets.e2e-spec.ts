@@ -3,7 +3,12 @@ import { createSqliteDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase }
 import { FederationClient, federatedName } from './support/federation-client';
 import { FAST_POLLING_ENV, GatewayProcess, stopAllGateways } from './support/gateway-process';
 import { pollUntil } from './support/poll-until';
-import { UpstreamFleet, unusedPort, type CredentialCheckingProxy, type ExpectedCredentials } from './support/upstream-fleet';
+import {
+  UpstreamFleet,
+  unusedPort,
+  type CredentialCheckingProxy,
+  type ExpectedCredentials,
+} from './support/upstream-fleet';
 
 const CREDENTIALS: ExpectedCredentials = { apiKey: 'CANARY123', user: 'svc-user', password: 'PaSSw0rd-XYZZY' };
 /** Every form a credential could leak in: as sent, and as the HTTP Basic header carries it. */
@@ -55,7 +60,8 @@ describe('credentials in a registered upstream URL', () => {
     });
     admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
     vault = (await record('POST', '/gateways', { name: 'vault', url: guard.urlWith(CREDENTIALS) })).body as GatewayView;
-    refused = (await record('POST', '/gateways', { name: 'refused', url: strict.urlWith(CREDENTIALS) })).body as GatewayView;
+    refused = (await record('POST', '/gateways', { name: 'refused', url: strict.urlWith(CREDENTIALS) }))
+      .body as GatewayView;
     const downUrl = guard.urlWith(CREDENTIALS).replace(`:${guard.port}/`, `:${await unusedPort()}/`);
     down = (await record('POST', '/gateways', { name: 'down', url: downUrl })).body as GatewayView;
     mcp = await FederationClient.connect(gateway.baseUrl);
@@ -76,7 +82,11 @@ describe('credentials in a registered upstream URL', () => {
   });
 
   it('reach the upstream on every call through /mcp (api_key and basic auth both sent)', async () => {
-    await pollUntil('the guarded tools in /mcp', () => mcp.toolNames(), (names) => names.includes('vault__echo'));
+    await pollUntil(
+      'the guarded tools in /mcp',
+      () => mcp.toolNames(),
+      (names) => names.includes('vault__echo'),
+    );
     await expect(mcp.callTool(federatedName('vault', 'echo'), { text: 'behind the guard' })).resolves.toEqual({
       text: 'behind the guard',
       isError: false,

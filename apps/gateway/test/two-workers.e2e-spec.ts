@@ -63,7 +63,11 @@ describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis
   });
 
   it('elect exactly one leader, named by the Redis leader key and by its own /health', async () => {
-    const elected = await pollUntil('one leader', () => leaderFlags(workers), (flags) => flags.filter(Boolean).length === 1);
+    const elected = await pollUntil(
+      'one leader',
+      () => leaderFlags(workers),
+      (flags) => flags.filter(Boolean).length === 1,
+    );
     leader = workers[elected.indexOf(true)];
     follower = workers[elected.indexOf(false)];
     expect(await namespace.redis.get(namespace.leaderKey)).toBe(leader.instanceId);
@@ -82,7 +86,11 @@ describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis
     for (const worker of workers) {
       const mcp = await FederationClient.connect(worker.process.baseUrl);
       try {
-        await pollUntil(`every tool through ${worker.process.label}`, () => mcp.toolNames(), (names) => names.length === 15);
+        await pollUntil(
+          `every tool through ${worker.process.label}`,
+          () => mcp.toolNames(),
+          (names) => names.length === 15,
+        );
       } finally {
         await mcp.close();
       }
@@ -105,7 +113,12 @@ describe.each(['postgres', 'sqlite'] as const)('two gateway workers on one Redis
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     for (const view of views) {
-      expect(sameMembers(view.cold, upstreams.slice(1).map((u) => u.url))).toBe(true);
+      expect(
+        sameMembers(
+          view.cold,
+          upstreams.slice(1).map((u) => u.url),
+        ),
+      ).toBe(true);
       expect(view.metadata).toMatchObject({ totalServers: 5, hotCap: 1, hotActual: 1 });
     }
     expect(views.map((v) => v.leader)).toEqual([true, false]);

@@ -31,7 +31,11 @@ describe('upstreams that are down or hang', () => {
     hangingGateway = await admin.createGateway('hanging', hanging.url);
     downGateway = await admin.createGateway('down', `http://127.0.0.1:${await unusedPort()}/mcp`);
     mcp = await FederationClient.connect(gateway.baseUrl);
-    await pollUntil('both live upstreams discovered', () => mcp.toolNames(), (names) => names.length === 6);
+    await pollUntil(
+      'both live upstreams discovered',
+      () => mcp.toolNames(),
+      (names) => names.length === 6,
+    );
   });
 
   afterAll(async () => {
@@ -93,8 +97,15 @@ describe('upstreams that are down or hang', () => {
   it('brings an upstream that recovers back into /mcp', async () => {
     hanging.setHang(false);
     await admin.waitForHealthResult(hangingGateway.id, true);
-    await pollUntil('its tools back in /mcp', () => mcp.toolNames(), (names) => names.includes('hanging__echo'));
-    await expect(mcp.callTool(federatedName('hanging', 'whoami'))).resolves.toEqual({ text: 'hanging', isError: false });
+    await pollUntil(
+      'its tools back in /mcp',
+      () => mcp.toolNames(),
+      (names) => names.includes('hanging__echo'),
+    );
+    await expect(mcp.callTool(federatedName('hanging', 'whoami'))).resolves.toEqual({
+      text: 'hanging',
+      isError: false,
+    });
   });
 
   it('exits 0 within seconds on SIGTERM even with a call to a hanging upstream in flight', async () => {

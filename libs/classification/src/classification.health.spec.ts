@@ -13,7 +13,9 @@ async function healthOf(options: Partial<ClassificationModuleOptions>) {
       ClassificationModule.forRoot({
         enabled: true,
         intervalSeconds: 60,
-        sessionPool: new ListPool([{ url: 'https://up-0.example/mcp', gatewayId: 'gw-0', lastUsed: 1, useCount: 1, active: false }]),
+        sessionPool: new ListPool([
+          { url: 'https://up-0.example/mcp', gatewayId: 'gw-0', lastUsed: 1, useCount: 1, active: false },
+        ]),
         gatewayDirectory: new ListDirectory(gateways(5)),
         ...options,
       }),

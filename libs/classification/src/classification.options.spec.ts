@@ -7,7 +7,12 @@ describe('ClassificationModule options', () => {
 
   it('fills in the documented defaults', () => {
     const config = resolveClassificationConfig(valid);
-    expect(config).toMatchObject({ keyPrefix: 'mcpgateway', hotRatio: 0.2, coldMultiplier: 3, errorBackoffSeconds: 30 });
+    expect(config).toMatchObject({
+      keyPrefix: 'mcpgateway',
+      hotRatio: 0.2,
+      coldMultiplier: 3,
+      errorBackoffSeconds: 30,
+    });
     expect(config.redis).toBeUndefined();
   });
 
@@ -33,6 +38,8 @@ describe('ClassificationModule options', () => {
   });
 
   it('rejects something that is not an ioredis client as redis', () => {
-    expect(() => resolveClassificationConfig({ ...valid, redis: {} as never })).toThrow(/redis must be an ioredis client/);
+    expect(() => resolveClassificationConfig({ ...valid, redis: {} as never })).toThrow(
+      /redis must be an ioredis client/,
+    );
   });
 });

@@ -47,7 +47,9 @@ describe('ClassificationScheduler with Redis (two workers)', () => {
     const list = gateways(10);
     directory = new ListDirectory(list);
     pool = new ListPool(
-      list.slice(0, 4).map((g, i) => ({ url: g.url, gatewayId: g.id, lastUsed: 1_000_000 + i, useCount: 1, active: false })),
+      list
+        .slice(0, 4)
+        .map((g, i) => ({ url: g.url, gatewayId: g.id, lastUsed: 1_000_000 + i, useCount: 1, active: false })),
     );
   });
   afterEach(async () => {
@@ -145,7 +147,9 @@ describe('ClassificationScheduler lifecycle', () => {
 
   it('runs its first cycle at bootstrap and stops with the application', async () => {
     const directory = new ListDirectory(gateways(5));
-    const pool = new ListPool([{ url: 'https://up-1.example/mcp', gatewayId: 'gw-1', lastUsed: 5, useCount: 1, active: true }]);
+    const pool = new ListPool([
+      { url: 'https://up-1.example/mcp', gatewayId: 'gw-1', lastUsed: 5, useCount: 1, active: true },
+    ]);
     const module = await compileClassification({ sessionPool: pool, gatewayDirectory: directory });
     const app = module.createNestApplication();
     await app.init();
@@ -206,7 +210,9 @@ describe('ClassificationScheduler cycle budget', () => {
       listEnabled: () => (calls++ === 0 ? new Promise<never>(() => undefined) : Promise.resolve(gateways(5))),
     };
     const module = await compileClassification({
-      sessionPool: new ListPool([{ url: 'https://up-2.example/mcp', gatewayId: 'gw-2', lastUsed: 9, useCount: 1, active: false }]),
+      sessionPool: new ListPool([
+        { url: 'https://up-2.example/mcp', gatewayId: 'gw-2', lastUsed: 9, useCount: 1, active: false },
+      ]),
       gatewayDirectory: hangsOnce,
       intervalSeconds: 0.25,
       errorBackoffSeconds: 0.05,

@@ -10,16 +10,24 @@ const RUNS = { numRuns: 300 };
 const urlArbitrary = fc
   .string({ unit: fc.constantFrom('a', 'b', '\uFFFD', '\u{1F600}'), minLength: 1, maxLength: 3 })
   .map((path) => `https://h/${path}`);
-const idArbitrary = fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: 1, maxLength: 2 });
-
-/** Gateways with distinct ids (as a database yields them); URLs may repeat. */
-const gatewaysArbitrary: fc.Arbitrary<GatewayRef[]> = fc.uniqueArray(fc.record({ id: idArbitrary, url: urlArbitrary }), {
-  selector: (g) => g.id,
-  maxLength: 30,
+const idArbitrary = fc.string({
+  unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'),
+  minLength: 1,
+  maxLength: 2,
 });
 
+/** Gateways with distinct ids (as a database yields them); URLs may repeat. */
+const gatewaysArbitrary: fc.Arbitrary<GatewayRef[]> = fc.uniqueArray(
+  fc.record({ id: idArbitrary, url: urlArbitrary }),
+  {
+    selector: (g) => g.id,
+    maxLength: 30,
+  },
+);
+
 function sessionsArbitrary(gateways: readonly GatewayRef[]): fc.Arbitrary<SessionUsage[]> {
-  const known = gateways.length > 0 ? fc.constantFrom(...gateways) : fc.constant<GatewayRef>({ id: 'none', url: 'https://h/none' });
+  const known =
+    gateways.length > 0 ? fc.constantFrom(...gateways) : fc.constant<GatewayRef>({ id: 'none', url: 'https://h/none' });
   const session = fc
     .record({
       gateway: known,
@@ -37,7 +45,11 @@ function sessionsArbitrary(gateways: readonly GatewayRef[]): fc.Arbitrary<Sessio
     })
     .map(({ gateway, idKind, urlKind, foreign, secret, lastUsed, useCount, active }): SessionUsage => {
       const url =
-        urlKind === 'canonical' ? gateway.url : urlKind === 'credentials' ? `${gateway.url}?api_key=SECRET-${secret}` : foreign;
+        urlKind === 'canonical'
+          ? gateway.url
+          : urlKind === 'credentials'
+            ? `${gateway.url}?api_key=SECRET-${secret}`
+            : foreign;
       const gatewayId = idKind === 'known' ? gateway.id : idKind === 'unknown' ? `removed-${gateway.id}` : undefined;
       return { url, gatewayId, lastUsed, useCount, active };
     });
@@ -69,7 +81,9 @@ interface Usage {
 /** Usage per server, from DESIGN.md's rules written as plainly as possible. */
 function usageByServer(gateways: readonly GatewayRef[], sessions: readonly SessionUsage[]): Map<string, Usage> {
   const urlById = new Map(gateways.map((g) => [g.id, g.url]));
-  const usage = new Map(distinctUrls(gateways).map((url): [string, Usage] => [url, { lastUsed: 0, active: 0, uses: 0 }]));
+  const usage = new Map(
+    distinctUrls(gateways).map((url): [string, Usage] => [url, { lastUsed: 0, active: 0, uses: 0 }]),
+  );
   for (const s of sessions) {
     const byId = s.gatewayId ? urlById.get(s.gatewayId) : undefined;
     const server = usage.get(byId ?? s.url);
@@ -127,7 +141,9 @@ describe('classifyServers properties', () => {
       fc.property(inputArbitrary, (input) => {
         const { hot, metadata } = classifyServers({ ...input, now: NOW });
         const servers = distinctUrls(input.gateways).length;
-        const eligible = [...usageByServer(input.gateways, input.sessions).values()].filter((u) => u.lastUsed > 0).length;
+        const eligible = [...usageByServer(input.gateways, input.sessions).values()].filter(
+          (u) => u.lastUsed > 0,
+        ).length;
         const hotCap = Math.floor(input.hotRatio * servers);
         expect(hot).toHaveLength(Math.min(hotCap, eligible));
         expect(metadata).toMatchObject({ hotCap, hotActual: hot.length, eligibleCount: eligible });
@@ -141,7 +157,8 @@ describe('classifyServers properties', () => {
     fc.assert(
       fc.property(inputArbitrary, (input) => {
         const usage = usageByServer(input.gateways, input.sessions);
-        for (const url of classifyServers({ ...input, now: NOW }).hot) expect((usage.get(url) as Usage).lastUsed).toBeGreaterThan(0);
+        for (const url of classifyServers({ ...input, now: NOW }).hot)
+          expect((usage.get(url) as Usage).lastUsed).toBeGreaterThan(0);
       }),
       RUNS,
     );
@@ -178,7 +195,9 @@ describe('classifyServers properties', () => {
   });
 
   it('does not depend on the order of sessions', () => {
-    const withShuffle = inputArbitrary.chain((input) => fc.record({ input: fc.constant(input), sessions: shuffled(input.sessions) }));
+    const withShuffle = inputArbitrary.chain((input) =>
+      fc.record({ input: fc.constant(input), sessions: shuffled(input.sessions) }),
+    );
     fc.assert(
       fc.property(withShuffle, ({ input, sessions }) => {
         expect(classifyServers({ ...input, sessions, now: NOW })).toEqual(classifyServers({ ...input, now: NOW }));
@@ -188,7 +207,9 @@ describe('classifyServers properties', () => {
   });
 
   it('changes only the cold order when gateways are reordered', () => {
-    const withShuffle = inputArbitrary.chain((input) => fc.record({ input: fc.constant(input), gateways: shuffled(input.gateways) }));
+    const withShuffle = inputArbitrary.chain((input) =>
+      fc.record({ input: fc.constant(input), gateways: shuffled(input.gateways) }),
+    );
     fc.assert(
       fc.property(withShuffle, ({ input, gateways }) => {
         const original = classifyServers({ ...input, now: NOW });

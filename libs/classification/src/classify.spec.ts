@@ -66,7 +66,10 @@ describe('classifyServers', () => {
       const emoji = gateway('g-emoji', 'https://x/\u{1F600}');
       // JavaScript's `<` compares code units: the surrogate pair (0xD83D...) sorts before 0xFFFD.
       expect(emoji.url < replacement.url).toBe(true);
-      const order = ranking([emoji, replacement], [used(emoji.id, emoji.url, 100), used(replacement.id, replacement.url, 100)]);
+      const order = ranking(
+        [emoji, replacement],
+        [used(emoji.id, emoji.url, 100), used(replacement.id, replacement.url, 100)],
+      );
       expect(order).toEqual([replacement.url, emoji.url]);
     });
 
@@ -80,7 +83,11 @@ describe('classifyServers', () => {
       const [a, b] = gateways(2);
       const order = ranking(
         [a, b],
-        [used(a.id, a.url, 1000, { useCount: 3 }), used(a.id, a.url, 500, { useCount: 4 }), used(b.id, b.url, 1000, { useCount: 6 })],
+        [
+          used(a.id, a.url, 1000, { useCount: 3 }),
+          used(a.id, a.url, 500, { useCount: 4 }),
+          used(b.id, b.url, 1000, { useCount: 6 }),
+        ],
       );
       expect(order).toEqual([a.url, b.url]);
     });
@@ -131,7 +138,11 @@ describe('classifyServers', () => {
 
     it('does not make a server eligible through never-used sessions', () => {
       const list = gateways(5);
-      const result = classifyServers({ gateways: list, sessions: [session({ url: list[0].url, gatewayId: 'g0', useCount: 7 })], now: NOW });
+      const result = classifyServers({
+        gateways: list,
+        sessions: [session({ url: list[0].url, gatewayId: 'g0', useCount: 7 })],
+        now: NOW,
+      });
       expect(result.hot).toEqual([]);
       expect(result.cold).toEqual(list.map((g) => g.url));
       expect(result.metadata.eligibleCount).toBe(0);
@@ -152,7 +163,11 @@ describe('classifyServers', () => {
       // The bad session's use count would put `a` first if it were counted.
       const order = ranking(
         [a, b],
-        [used(a.id, a.url, 100), used(a.id, a.url, lastUsed, { useCount: 50 }), used(b.id, b.url, 100, { useCount: 2 })],
+        [
+          used(a.id, a.url, 100),
+          used(a.id, a.url, lastUsed, { useCount: 50 }),
+          used(b.id, b.url, 100, { useCount: 2 }),
+        ],
       );
       expect(order).toEqual([b.url, a.url]);
       expect(ranking([a, b], [used(a.id, a.url, lastUsed)])).toEqual([]);
@@ -195,7 +210,9 @@ describe('classifyServers', () => {
       const list = gateways(5);
       const result = classifyServers({
         gateways: list,
-        sessions: [session({ url: `${list[0].url}?api_key=SECRET`, gatewayId: 'removed', lastUsed: 100, active: true })],
+        sessions: [
+          session({ url: `${list[0].url}?api_key=SECRET`, gatewayId: 'removed', lastUsed: 100, active: true }),
+        ],
         now: NOW,
       });
       expect(result.metadata.eligibleCount).toBe(0);
@@ -206,7 +223,12 @@ describe('classifyServers', () => {
 
   describe('servers shared by several gateways', () => {
     it('counts a URL shared by several gateways once, at its first position', () => {
-      const list = [gateway('g1', 'https://a/'), gateway('g2', 'https://b/'), gateway('g3', 'https://a/'), gateway('g4', 'https://c/')];
+      const list = [
+        gateway('g1', 'https://a/'),
+        gateway('g2', 'https://b/'),
+        gateway('g3', 'https://a/'),
+        gateway('g4', 'https://c/'),
+      ];
       const result = classifyServers({ gateways: list, sessions: [], now: NOW });
       expect(result.cold).toEqual(['https://a/', 'https://b/', 'https://c/']);
       expect(result.metadata.totalServers).toBe(3);
@@ -271,7 +293,11 @@ describe('classifyServers', () => {
     });
 
     it('returns an empty classification when there are no gateways', () => {
-      const result = classifyServers({ gateways: [], sessions: [session({ url: 'https://a/', lastUsed: 1 })], now: NOW });
+      const result = classifyServers({
+        gateways: [],
+        sessions: [session({ url: 'https://a/', lastUsed: 1 })],
+        now: NOW,
+      });
       expect(result).toEqual({
         hot: [],
         cold: [],
@@ -378,7 +404,18 @@ describe('compareCodePoints', () => {
 
   it('agrees with code-point order on arbitrary UTF-16 strings', () => {
     // Few distinct units, so strings often share prefixes and surrogates meet their neighbours.
-    const unit = fc.constantFrom('a', 'z', '\uD7FF', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uE000', '\uFFFD', '\uFFFF');
+    const unit = fc.constantFrom(
+      'a',
+      'z',
+      '\uD7FF',
+      '\uD800',
+      '\uDBFF',
+      '\uDC00',
+      '\uDFFF',
+      '\uE000',
+      '\uFFFD',
+      '\uFFFF',
+    );
     const text = fc.string({ unit, maxLength: 6 });
     fc.assert(
       fc.property(text, text, (a, b) => {
@@ -393,7 +430,11 @@ describe('kthLargest', () => {
   // Few distinct values, so ties meet the pivot; a round budget of 0 or 1 forces the sorted fallback.
   const values = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 40 });
   const cases = values.chain((list) =>
-    fc.record({ list: fc.constant(list), k: fc.integer({ min: 1, max: list.length }), rounds: fc.constantFrom(0, 1, 3, undefined) }),
+    fc.record({
+      list: fc.constant(list),
+      k: fc.integer({ min: 1, max: list.length }),
+      rounds: fc.constantFrom(0, 1, 3, undefined),
+    }),
   );
 
   it('returns the k-th largest value, with or without the sorted fallback', () => {

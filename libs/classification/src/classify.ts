@@ -156,7 +156,11 @@ function hotCandidates(stats: Float64Array, n: number, eligibleCount: number, ho
  * `rounds` partitions (2·log2 n by default) the pivots are evidently bad, so the range left is
  * sorted natively instead: linear on average, O(n log n) at worst.
  */
-export function kthLargest(values: Float64Array, k: number, rounds = 2 * Math.ceil(Math.log2(values.length + 1))): number {
+export function kthLargest(
+  values: Float64Array,
+  k: number,
+  rounds = 2 * Math.ceil(Math.log2(values.length + 1)),
+): number {
   const target = k - 1;
   let lo = 0;
   let hi = values.length - 1;
@@ -201,7 +205,12 @@ export function compareCodePoints(a: string, b: string): number {
   // One string is a prefix of the other in code units, and so in code points.
   if (i === length) return a.length - b.length;
   // A shared high surrogate followed by a low one in either string starts the differing code point.
-  if (i > 0 && isHighSurrogate(a.charCodeAt(i - 1)) && (isLowSurrogate(a.charCodeAt(i)) || isLowSurrogate(b.charCodeAt(i)))) i--;
+  if (
+    i > 0 &&
+    isHighSurrogate(a.charCodeAt(i - 1)) &&
+    (isLowSurrogate(a.charCodeAt(i)) || isLowSurrogate(b.charCodeAt(i)))
+  )
+    i--;
   return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
 }
 

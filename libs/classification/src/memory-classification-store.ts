@@ -1,9 +1,4 @@
-import type {
-  ClassificationStore,
-  PollRecord,
-  PollStateTtls,
-  PublishedClassification,
-} from './classification-store';
+import type { ClassificationStore, PollRecord, PollStateTtls, PublishedClassification } from './classification-store';
 import type { Clock } from './clock';
 import type { ClassificationResult, ServerClass } from './types';
 

@@ -11,7 +11,11 @@ const TTL = 600;
 const TOKEN = 'worker-a';
 const POLL_TTLS = { hot: 600, cold: 1800 };
 
-function result(hot: string[], cold: string[], overrides: Partial<ClassificationResult['metadata']> = {}): ClassificationResult {
+function result(
+  hot: string[],
+  cold: string[],
+  overrides: Partial<ClassificationResult['metadata']> = {},
+): ClassificationResult {
   return {
     hot,
     cold,
@@ -65,7 +69,11 @@ describe('RedisClassificationStore (real Redis)', () => {
 
   describe('publish', () => {
     it('writes hot, cold, metadata and timestamp under the seed’s key names, each with the TTL', async () => {
-      const written = await store.publish(result(['https://a.example/mcp'], ['https://b.example/mcp', 'https://c.example/mcp']), TTL, TOKEN);
+      const written = await store.publish(
+        result(['https://a.example/mcp'], ['https://b.example/mcp', 'https://c.example/mcp']),
+        TTL,
+        TOKEN,
+      );
 
       expect(written).toBe(true);
       const base = `${prefix}:server_classification`;
@@ -221,7 +229,10 @@ describe('RedisClassificationStore (real Redis)', () => {
     });
 
     it('reports null for a poll key that does not exist, and null class for an unclassified server', async () => {
-      const record = await store.readPollState('https://unknown.example/mcp', keys.pollState('https://unknown.example/mcp', 'health'));
+      const record = await store.readPollState(
+        'https://unknown.example/mcp',
+        keys.pollState('https://unknown.example/mcp', 'health'),
+      );
 
       expect(record).toEqual({ serverClass: null, lastPolled: null });
     });
@@ -282,7 +293,9 @@ describe('RedisClassificationStore (real Redis)', () => {
     it('rejects a poll TTL that is not a positive whole number of seconds', async () => {
       const pollKey = keys.pollState('https://hot.example/mcp', 'health');
 
-      await expect(store.markPolled('https://hot.example/mcp', pollKey, 1, { hot: 0, cold: 10 })).rejects.toThrow(RangeError);
+      await expect(store.markPolled('https://hot.example/mcp', pollKey, 1, { hot: 0, cold: 10 })).rejects.toThrow(
+        RangeError,
+      );
       expect(await admin.exists(pollKey)).toBe(0);
     });
   });
@@ -328,7 +341,9 @@ describe('wire format helpers', () => {
     expect(json).toBe(
       '{"total_servers":1,"hot_cap":0,"hot_actual":0,"eligible_count":0,"timestamp":1.0,"underutilized_reason":"quote \\" and \\\\ backslash"}',
     );
-    expect((JSON.parse(json) as { underutilized_reason: string }).underutilized_reason).toBe('quote " and \\ backslash');
+    expect((JSON.parse(json) as { underutilized_reason: string }).underutilized_reason).toBe(
+      'quote " and \\ backslash',
+    );
   });
 });
 

@@ -1,10 +1,5 @@
 import type { Redis } from 'ioredis';
-import type {
-  ClassificationStore,
-  PollRecord,
-  PollStateTtls,
-  PublishedClassification,
-} from './classification-store';
+import type { ClassificationStore, PollRecord, PollStateTtls, PublishedClassification } from './classification-store';
 import { formatEpochSeconds, parseMetadata, serializeMetadata } from './metadata-wire';
 import type { ClassificationKeys } from './keys';
 import { registerClassificationScripts } from './redis-scripts';

@@ -11,7 +11,11 @@ import type { DiscoveredTool } from './types';
 const SECRET_URL = 'https://user:pass@up.example/mcp?api_key=CANARY123';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
-const tool = (name: string, description: string | null = null, props: Record<string, unknown> = {}): DiscoveredTool => ({
+const tool = (
+  name: string,
+  description: string | null = null,
+  props: Record<string, unknown> = {},
+): DiscoveredTool => ({
   name,
   description,
   inputSchema: { type: 'object', properties: props },
@@ -84,7 +88,12 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       const created = await service.create({ name: 'secret', url: SECRET_URL, transport: 'sse', enabled: false });
       const shown = JSON.stringify([created, await service.get(created.id), await service.list()]);
       expect(shown).not.toMatch(/CANARY123|pass|connectionUrl/);
-      expect(created).toMatchObject({ url: 'https://up.example/mcp', hasCredentials: true, transport: 'sse', enabled: false });
+      expect(created).toMatchObject({
+        url: 'https://up.example/mcp',
+        hasCredentials: true,
+        transport: 'sse',
+        enabled: false,
+      });
       expect(await service.getConnection(created.id)).toEqual({
         id: created.id,
         name: 'secret',
@@ -104,7 +113,9 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
     });
 
     it('refuses an unusable URL without storing anything', async () => {
-      await expect(service.create({ name: 'bad', url: 'file:///etc/passwd' })).rejects.toBeInstanceOf(InvalidUpstreamUrlError);
+      await expect(service.create({ name: 'bad', url: 'file:///etc/passwd' })).rejects.toBeInstanceOf(
+        InvalidUpstreamUrlError,
+      );
       expect(await service.list()).toEqual([]);
     });
   });
@@ -158,7 +169,12 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
       await service.recordHealth(gw.id, true);
       const moved = await service.update(gw.id, { url: SECRET_URL });
-      expect(moved).toMatchObject({ url: 'https://up.example/mcp', hasCredentials: true, lastHealthOk: null, lastHealthAt: null });
+      expect(moved).toMatchObject({
+        url: 'https://up.example/mcp',
+        hasCredentials: true,
+        lastHealthOk: null,
+        lastHealthAt: null,
+      });
       expect(JSON.stringify(moved)).not.toContain('CANARY123');
       expect((await service.getConnection(gw.id)).connectionUrl).toBe(SECRET_URL);
     });
@@ -224,8 +240,16 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
         await service.replaceTools(gw.id, [tool('echo', 'Echo v2'), tool('mul', null, { a: { type: 'number' } })]),
       ).toEqual({ added: ['mul'], updated: ['echo'], removed: ['add'] });
       expect(await service.listTools(gw.id)).toEqual([
-        expect.objectContaining({ name: 'echo', description: 'Echo v2', inputSchema: { type: 'object', properties: {} } }),
-        expect.objectContaining({ name: 'mul', description: null, inputSchema: { type: 'object', properties: { a: { type: 'number' } } } }),
+        expect.objectContaining({
+          name: 'echo',
+          description: 'Echo v2',
+          inputSchema: { type: 'object', properties: {} },
+        }),
+        expect.objectContaining({
+          name: 'mul',
+          description: null,
+          inputSchema: { type: 'object', properties: { a: { type: 'number' } } },
+        }),
       ]);
     });
 
@@ -255,7 +279,10 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
         ]),
       );
       for (const gw of gateways) {
-        expect([['a', 'b'], ['b', 'c']]).toContainEqual((await service.listTools(gw.id)).map((t) => t.name));
+        expect([
+          ['a', 'b'],
+          ['b', 'c'],
+        ]).toContainEqual((await service.listTools(gw.id)).map((t) => t.name));
       }
     });
 
@@ -273,7 +300,11 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       await service.replaceTools(off.id, [tool('hidden')]);
       const listed = await service.listEnabledWithTools();
       expect(listed).toEqual([
-        expect.objectContaining({ id: a.id, connectionUrl: SECRET_URL, tools: [expect.objectContaining({ name: 'echo' })] }),
+        expect.objectContaining({
+          id: a.id,
+          connectionUrl: SECRET_URL,
+          tools: [expect.objectContaining({ name: 'echo' })],
+        }),
       ]);
     });
   });

@@ -182,7 +182,10 @@ export class GatewaysService {
       ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now }
       : {
           lastHealthOk: false,
-          lastHealthError: redactSecrets(error === undefined ? 'health check failed' : errorText(error), row.connectionUrl),
+          lastHealthError: redactSecrets(
+            error === undefined ? 'health check failed' : errorText(error),
+            row.connectionUrl,
+          ),
           lastHealthAt: now,
         };
     const result = await this.serialized(() => this.gateways.update({ id }, changes));

@@ -12,7 +12,12 @@ export { GatewaysService } from './gateways.service';
 export { TypeOrmGatewayDirectory } from './gateway-directory';
 export { GatewayNameTakenError, GatewayNotFoundError, InvalidUpstreamUrlError, RegistryStorageError } from './errors';
 export { isGatewayId } from './gateway-id';
-export { canonicalUpstreamUrl, MAX_UPSTREAM_URL_LENGTH, parseUpstreamUrl, type ParsedUpstreamUrl } from './upstream-url';
+export {
+  canonicalUpstreamUrl,
+  MAX_UPSTREAM_URL_LENGTH,
+  parseUpstreamUrl,
+  type ParsedUpstreamUrl,
+} from './upstream-url';
 export {
   checkUpstreamAddress,
   checkUpstreamHost,

@@ -80,7 +80,15 @@ function lockFor(options: DataSourceOptions): Lock | null {
 
 /** The lock's own connection: same database settings, nothing of the schema. */
 function schemaless<T extends DataSourceOptions>(options: T): T {
-  return { ...options, entities: [], migrations: [], subscribers: [], migrationsRun: false, synchronize: false, dropSchema: false };
+  return {
+    ...options,
+    entities: [],
+    migrations: [],
+    subscribers: [],
+    migrationsRun: false,
+    synchronize: false,
+    dropSchema: false,
+  };
 }
 
 async function acquire(tryAcquire: () => Promise<boolean>): Promise<void> {

@@ -37,11 +37,25 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       const tools = await runner.getTable('tools');
       expect(gateways?.columns.map((c) => c.name).sort()).toEqual(
         [
-          'connectionUrl', 'createdAt', 'enabled', 'hasCredentials', 'id', 'lastHealthAt', 'lastHealthError',
-          'lastHealthOk', 'lastSeenAt', 'name', 'transport', 'updatedAt', 'url',
+          'connectionUrl',
+          'createdAt',
+          'enabled',
+          'hasCredentials',
+          'id',
+          'lastHealthAt',
+          'lastHealthError',
+          'lastHealthOk',
+          'lastSeenAt',
+          'name',
+          'transport',
+          'updatedAt',
+          'url',
         ].sort(),
       );
-      expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({ isUnique: true, columnNames: ['name'] });
+      expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({
+        isUnique: true,
+        columnNames: ['name'],
+      });
       expect(tools?.indices.find((i) => i.name === 'UQ_tools_gateway_name')).toMatchObject({
         isUnique: true,
         columnNames: ['gatewayId', 'name'],
@@ -90,7 +104,9 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       });
     const spies = [capture(process.stdout), capture(process.stderr)];
     const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
-      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))),
+      jest
+        .spyOn(console, level)
+        .mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))),
     );
     try {
       const dataSource = await start();

@@ -39,10 +39,13 @@ describe('planToolChanges', () => {
   });
 
   it('keeps the first of two tools reported under one name', () => {
-    const plan = planToolChanges([], [
-      { name: 'dup', description: 'first', inputSchema: {} },
-      { name: 'dup', description: 'second', inputSchema: {} },
-    ]);
+    const plan = planToolChanges(
+      [],
+      [
+        { name: 'dup', description: 'first', inputSchema: {} },
+        { name: 'dup', description: 'second', inputSchema: {} },
+      ],
+    );
     expect(plan.insert).toEqual([{ name: 'dup', description: 'first', inputSchema: {} }]);
   });
 

@@ -120,7 +120,11 @@ describe('upstream address policy', () => {
     };
 
     it('refuses a name that resolves to a metadata address, whatever the policy', async () => {
-      const verdict = await checkUpstreamTarget('sneaky.example', open, resolver({ 'sneaky.example': ['169.254.169.254'] }));
+      const verdict = await checkUpstreamTarget(
+        'sneaky.example',
+        open,
+        resolver({ 'sneaky.example': ['169.254.169.254'] }),
+      );
       expect(verdict.allowed).toBe(false);
     });
 

@@ -10,8 +10,7 @@ export type AddressVerdict = { allowed: true } | { allowed: false; reason: strin
 const ALLOWED: AddressVerdict = { allowed: true };
 const METADATA_REASON = 'must not target a link-local or cloud metadata address';
 const UNROUTABLE_REASON = 'must not target a multicast, broadcast or reserved address';
-const PRIVATE_REASON =
-  'must not target a loopback, private or unspecified address (UPSTREAM_BLOCK_PRIVATE is on)';
+const PRIVATE_REASON = 'must not target a loopback, private or unspecified address (UPSTREAM_BLOCK_PRIVATE is on)';
 
 // Cloud instance metadata lives on link-local addresses (and a few well-known others):
 // refused whatever the configuration, since no upstream MCP server legitimately sits there.
@@ -48,7 +47,10 @@ const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog']);
  * into dotted IPv4, so only IPv6 forms that embed an IPv4 address need unwrapping here.
  */
 export function checkUpstreamHost(hostname: string, policy: UpstreamAddressPolicy): AddressVerdict {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.+$/, '');
   if (isIP(host) !== 0) return checkUpstreamAddress(host, policy);
   if (METADATA_HOSTS.has(host)) return { allowed: false, reason: METADATA_REASON };
   if (policy.blockPrivate && (host === 'localhost' || host.endsWith('.localhost'))) {

@@ -1,6 +1,11 @@
 import { isIP } from 'node:net';
 import type { HostResolver } from './host-resolver';
-import { checkUpstreamAddress, checkUpstreamHost, type AddressVerdict, type UpstreamAddressPolicy } from './upstream-address-policy';
+import {
+  checkUpstreamAddress,
+  checkUpstreamHost,
+  type AddressVerdict,
+  type UpstreamAddressPolicy,
+} from './upstream-address-policy';
 
 /**
  * Judges a host by its name and by every address it resolves to, so a name pointing at a

@@ -37,7 +37,10 @@ describe('parseUpstreamUrl', () => {
     ['gopher://up.example/', 'must use http or https'],
     ['ftp://up.example/', 'must use http or https'],
     ['javascript:alert(1)', 'must use http or https'],
-    [`https://up.example/${'a'.repeat(MAX_UPSTREAM_URL_LENGTH)}`, `must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`],
+    [
+      `https://up.example/${'a'.repeat(MAX_UPSTREAM_URL_LENGTH)}`,
+      `must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`,
+    ],
     [`https://up.example/${'é'.repeat(1000)}`, `must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`],
   ])('rejects %j: url %s', (raw, reason) => {
     expect(() => parseUpstreamUrl(raw)).toThrow(new InvalidUpstreamUrlError(reason));

@@ -45,7 +45,10 @@ export const createGatewaySchema = z
   .strict();
 
 export const updateGatewaySchema = z
-  .object({ name: name.optional(), url: url.optional(), transport: transport.optional(), enabled: enabled.optional() }, object)
+  .object(
+    { name: name.optional(), url: url.optional(), transport: transport.optional(), enabled: enabled.optional() },
+    object,
+  )
   .strict()
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
     message: 'must change at least one of name, url, transport, enabled',

@@ -39,7 +39,11 @@ interface Harness {
 }
 
 /** The admin API as the gateway serves it, on a SQLite file of its own. */
-async function startAdminApi(db: TestDatabase, config: Partial<AppConfig> = {}, withRefresher = true): Promise<Harness> {
+async function startAdminApi(
+  db: TestDatabase,
+  config: Partial<AppConfig> = {},
+  withRefresher = true,
+): Promise<Harness> {
   const refresher: jest.Mocked<ToolRefresher> = { refresh: jest.fn() };
 
   @Module({ providers: [{ provide: TOOL_REFRESHER, useValue: refresher }], exports: [TOOL_REFRESHER] })
@@ -66,7 +70,11 @@ async function startAdminApi(db: TestDatabase, config: Partial<AppConfig> = {}, 
     refresher,
     bodies,
     service: app.get(GatewaysService),
-    http: () => request.agent(server).set(AUTH).on('response', (res: Response) => void bodies.push(res.text ?? '')),
+    http: () =>
+      request
+        .agent(server)
+        .set(AUTH)
+        .on('response', (res: Response) => void bodies.push(res.text ?? '')),
   };
 }
 
@@ -154,7 +162,9 @@ describe('Admin API /gateways', () => {
 
     it('lists gateways in registration order and gets one by id', async () => {
       const a = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
-      const b = (await create({ name: 'b', url: 'http://127.0.0.1:8002/', transport: 'sse', enabled: false }).expect(201)).body;
+      const b = (
+        await create({ name: 'b', url: 'http://127.0.0.1:8002/', transport: 'sse', enabled: false }).expect(201)
+      ).body;
       const list = await h.http().get('/gateways').expect(200);
       expect(list.body.map((g: { name: string }) => g.name)).toEqual(['a', 'b']);
       const one = await h.http().get(`/gateways/${b.id}`).expect(200);
@@ -169,7 +179,13 @@ describe('Admin API /gateways', () => {
         .patch(`/gateways/${gw.id}`)
         .send({ name: 'renamed', enabled: false, url: 'http://127.0.0.1:9001/mcp', transport: 'sse' })
         .expect(200);
-      expect(res.body).toMatchObject({ id: gw.id, name: 'renamed', enabled: false, url: 'http://127.0.0.1:9001/mcp', transport: 'sse' });
+      expect(res.body).toMatchObject({
+        id: gw.id,
+        name: 'renamed',
+        enabled: false,
+        url: 'http://127.0.0.1:9001/mcp',
+        transport: 'sse',
+      });
     });
 
     it('deletes a gateway with 204, after which it is 404', async () => {
@@ -185,7 +201,13 @@ describe('Admin API /gateways', () => {
       await h.service.replaceTools(gw.id, [{ name: 'echo', description: 'Echo', inputSchema: { type: 'object' } }]);
       const res = await h.http().get(`/gateways/${gw.id}/tools`).expect(200);
       expect(res.body).toEqual([
-        { name: 'echo', description: 'Echo', inputSchema: { type: 'object' }, createdAt: expect.any(String), updatedAt: expect.any(String) },
+        {
+          name: 'echo',
+          description: 'Echo',
+          inputSchema: { type: 'object' },
+          createdAt: expect.any(String),
+          updatedAt: expect.any(String),
+        },
       ]);
     });
   });
@@ -195,14 +217,20 @@ describe('Admin API /gateways', () => {
       const created = await create({ name: 'secret', url: SECRET_URL }).expect(201);
       expect(created.body).toMatchObject({ url: 'https://up.example/mcp', hasCredentials: true });
       const id: string = created.body.id;
-      h.refresher.refresh.mockRejectedValueOnce(new Error(`POST ${SECRET_URL} failed: 401 for key CANARY123 (user:pass)`));
+      h.refresher.refresh.mockRejectedValueOnce(
+        new Error(`POST ${SECRET_URL} failed: 401 for key CANARY123 (user:pass)`),
+      );
 
       await h.http().get('/gateways').expect(200);
       await h.http().get(`/gateways/${id}`).expect(200);
       await h.http().get(`/gateways/${id}/tools`).expect(200);
       await h.http().patch(`/gateways/${id}`).send({ enabled: false }).expect(200);
       await h.http().post(`/gateways/${id}/refresh`).expect(502);
-      await h.http().patch(`/gateways/${id}`).send({ url: SECRET_URL.replace('CANARY123', 'CANARY123b') }).expect(200);
+      await h
+        .http()
+        .patch(`/gateways/${id}`)
+        .send({ url: SECRET_URL.replace('CANARY123', 'CANARY123b') })
+        .expect(200);
       await create({ name: 'secret', url: SECRET_URL }).expect(409);
       await create({ name: 'other', url: 'ftp://user:pass@up.example/?api_key=CANARY123' }).expect(400);
       await create({ name: 'other', url: 'http://user:pass@169.254.169.254/?api_key=CANARY123' }).expect(400);
@@ -223,22 +251,54 @@ describe('Admin API /gateways', () => {
       ['a missing name', { url: 'http://127.0.0.1:8001/' }, 'name: is required'],
       ['a name of the wrong type', { name: 42, url: 'http://127.0.0.1:8001/' }, 'name: must be a string'],
       ['an empty name', { name: '   ', url: 'http://127.0.0.1:8001/' }, 'name: must not be empty'],
-      ['a name with control characters', { name: 'a\nb', url: 'http://127.0.0.1:8001/' }, 'name: must not contain control characters'],
+      [
+        'a name with control characters',
+        { name: 'a\nb', url: 'http://127.0.0.1:8001/' },
+        'name: must not contain control characters',
+      ],
       ['a missing url', { name: 'a' }, 'url: is required'],
       ['a url of the wrong type', { name: 'a', url: ['http://127.0.0.1/'] }, 'url: must be a string'],
       ['a url that does not parse', { name: 'a', url: 'not a url' }, 'url: is not a valid absolute URL'],
       ['a non-http scheme', { name: 'a', url: 'file:///etc/passwd' }, 'url: must use http or https'],
       ['a gopher url', { name: 'a', url: 'gopher://up.example:70/_x' }, 'url: must use http or https'],
-      ['an overlong url', { name: 'a', url: `https://up.example/${'x'.repeat(2100)}` }, 'url: must be at most 2048 characters'],
-      ['the cloud metadata address', { name: 'a', url: 'http://169.254.169.254/latest/meta-data/' }, `url: ${METADATA_REASON}`],
+      [
+        'an overlong url',
+        { name: 'a', url: `https://up.example/${'x'.repeat(2100)}` },
+        'url: must be at most 2048 characters',
+      ],
+      [
+        'the cloud metadata address',
+        { name: 'a', url: 'http://169.254.169.254/latest/meta-data/' },
+        `url: ${METADATA_REASON}`,
+      ],
       ['the metadata address as one number', { name: 'a', url: 'http://2852039166/' }, `url: ${METADATA_REASON}`],
       ['the metadata address in hex', { name: 'a', url: 'http://0xa9fea9fe/' }, `url: ${METADATA_REASON}`],
-      ['the metadata address as IPv4-mapped IPv6', { name: 'a', url: 'http://[::ffff:169.254.169.254]/' }, `url: ${METADATA_REASON}`],
+      [
+        'the metadata address as IPv4-mapped IPv6',
+        { name: 'a', url: 'http://[::ffff:169.254.169.254]/' },
+        `url: ${METADATA_REASON}`,
+      ],
       ['an IPv6 link-local address', { name: 'a', url: 'http://[fe80::1]:8080/' }, `url: ${METADATA_REASON}`],
-      ['the GCE metadata host name', { name: 'a', url: 'http://metadata.google.internal/computeMetadata/v1/' }, `url: ${METADATA_REASON}`],
-      ['a name that resolves to the metadata address', { name: 'a', url: 'http://sneaky.example/mcp' }, `url: ${METADATA_REASON}`],
-      ['an unknown transport', { name: 'a', url: 'http://127.0.0.1/', transport: 'websocket' }, 'transport: must be one of "streamablehttp", "sse"'],
-      ['enabled of the wrong type', { name: 'a', url: 'http://127.0.0.1/', enabled: 'yes' }, 'enabled: must be true or false'],
+      [
+        'the GCE metadata host name',
+        { name: 'a', url: 'http://metadata.google.internal/computeMetadata/v1/' },
+        `url: ${METADATA_REASON}`,
+      ],
+      [
+        'a name that resolves to the metadata address',
+        { name: 'a', url: 'http://sneaky.example/mcp' },
+        `url: ${METADATA_REASON}`,
+      ],
+      [
+        'an unknown transport',
+        { name: 'a', url: 'http://127.0.0.1/', transport: 'websocket' },
+        'transport: must be one of "streamablehttp", "sse"',
+      ],
+      [
+        'enabled of the wrong type',
+        { name: 'a', url: 'http://127.0.0.1/', enabled: 'yes' },
+        'enabled: must be true or false',
+      ],
       ['an unknown field', { name: 'a', url: 'http://127.0.0.1/', colour: 'red' }, 'colour: is not a known field'],
       ['a body that is not an object', ['a'], 'body: must be a JSON object'],
     ])('rejects %s with 400 and a message naming the field', async (_case, body, message) => {
@@ -249,7 +309,9 @@ describe('Admin API /gateways', () => {
 
     it('names every rejected field at once', async () => {
       const res = await create({ url: 'file:///x', transport: 1 }).expect(400);
-      expect(res.body.message).toBe('name: is required; url: must use http or https; transport: must be one of "streamablehttp", "sse"');
+      expect(res.body.message).toBe(
+        'name: is required; url: must use http or https; transport: must be one of "streamablehttp", "sse"',
+      );
       expect(res.body.errors).toHaveLength(3);
     });
 
@@ -267,7 +329,11 @@ describe('Admin API /gateways', () => {
     it('answers 409 to a duplicate name, on create and on rename', async () => {
       await create({ name: 'alpha', url: 'http://127.0.0.1:8001/' }).expect(201);
       const dup = await create({ name: 'alpha', url: 'http://127.0.0.1:8002/' }).expect(409);
-      expect(dup.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'name: a gateway named "alpha" already exists' });
+      expect(dup.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'name: a gateway named "alpha" already exists',
+      });
       const beta = (await create({ name: 'beta', url: 'http://127.0.0.1:8003/' }).expect(201)).body;
       await h.http().patch(`/gateways/${beta.id}`).send({ name: 'alpha' }).expect(409);
     });
@@ -290,7 +356,12 @@ describe('Admin API /gateways', () => {
     });
 
     it('answers malformed JSON with 400', async () => {
-      const res = await h.http().post('/gateways').set('Content-Type', 'application/json').send('{"name": "a", "url": ').expect(400);
+      const res = await h
+        .http()
+        .post('/gateways')
+        .set('Content-Type', 'application/json')
+        .send('{"name": "a", "url": ')
+        .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, message: expect.any(String) });
     });
   });
@@ -305,7 +376,15 @@ describe('Admin API /gateways', () => {
     it('refuses loopback, private and unspecified upstreams when UPSTREAM_BLOCK_PRIVATE is on', async () => {
       await h.app.close();
       h = await startAdminApi(db, { upstreamBlockPrivate: true });
-      for (const url of ['http://127.0.0.1:8001/', 'http://127.1/', 'http://[::1]/', 'http://0.0.0.0/', 'http://localhost/', 'http://10.1.2.3/', 'http://intranet.example/']) {
+      for (const url of [
+        'http://127.0.0.1:8001/',
+        'http://127.1/',
+        'http://[::1]/',
+        'http://0.0.0.0/',
+        'http://localhost/',
+        'http://10.1.2.3/',
+        'http://intranet.example/',
+      ]) {
         const res = await create({ name: 'p', url }).expect(400);
         expect(res.body.message).toMatch(/^url: must not target a loopback, private or unspecified address/);
       }

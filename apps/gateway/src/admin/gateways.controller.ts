@@ -21,7 +21,12 @@ import { GatewayNotFoundError, GatewaysService, type GatewayInfo, type ToolInfo 
 import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
 import { AdminTokenGuard } from './admin-token.guard';
 import { GatewayIdPipe } from './gateway-id.pipe';
-import { createGatewaySchema, updateGatewaySchema, type CreateGatewayBody, type UpdateGatewayBody } from './gateway.schemas';
+import {
+  createGatewaySchema,
+  updateGatewaySchema,
+  type CreateGatewayBody,
+  type UpdateGatewayBody,
+} from './gateway.schemas';
 import { RegistryErrorFilter } from './registry-error.filter';
 import { UpstreamUrlValidator } from './upstream-url.validator';
 import { ZodValidationPipe } from './zod-validation.pipe';

@@ -30,7 +30,11 @@ export class UpstreamUrlValidator {
       if (error instanceof InvalidUpstreamUrlError) throw validationError([{ field: 'url', message: error.reason }]);
       throw error;
     }
-    const verdict = await checkUpstreamTarget(hostname, { blockPrivate: this.config.upstreamBlockPrivate }, this.resolve);
+    const verdict = await checkUpstreamTarget(
+      hostname,
+      { blockPrivate: this.config.upstreamBlockPrivate },
+      this.resolve,
+    );
     if (!verdict.allowed) throw validationError([{ field: 'url', message: verdict.reason }]);
   }
 }

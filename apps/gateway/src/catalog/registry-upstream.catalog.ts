@@ -31,7 +31,9 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
   async get(id: string): Promise<UpstreamTarget | null> {
     try {
       const c = await this.gateways.getConnection(id);
-      return c.enabled ? { id: c.id, name: c.name, url: c.url, connectionUrl: c.connectionUrl, transport: c.transport } : null;
+      return c.enabled
+        ? { id: c.id, name: c.name, url: c.url, connectionUrl: c.connectionUrl, transport: c.transport }
+        : null;
     } catch (error) {
       if (error instanceof GatewayNotFoundError) return null;
       throw error;

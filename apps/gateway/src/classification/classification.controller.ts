@@ -43,9 +43,18 @@ export class ClassificationController {
     const cold = new Set(published?.cold ?? []);
     const byUrl = new Map<string, ServerView>();
     for (const g of gateways) {
-      const server = byUrl.get(g.url) ?? { url: g.url, class: hot.has(g.url) ? 'hot' : cold.has(g.url) ? 'cold' : null, gateways: [] };
+      const server = byUrl.get(g.url) ?? {
+        url: g.url,
+        class: hot.has(g.url) ? 'hot' : cold.has(g.url) ? 'cold' : null,
+        gateways: [],
+      };
       const due = g.enabled ? await this.gate.nextDueAt(g.url, 'tool_discovery', g.id) : null;
-      server.gateways.push({ id: g.id, name: g.name, enabled: g.enabled, nextDiscoveryAt: due === null ? null : new Date(due).toISOString() });
+      server.gateways.push({
+        id: g.id,
+        name: g.name,
+        enabled: g.enabled,
+        nextDiscoveryAt: due === null ? null : new Date(due).toISOString(),
+      });
       byUrl.set(g.url, server);
     }
     const status = this.scheduler.status();

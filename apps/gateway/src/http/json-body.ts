@@ -16,7 +16,9 @@ export function useJsonBodies(app: INestApplication): void {
     if (type === 'entity.parse.failed') {
       res.status(400).json({ statusCode: 400, error: 'Bad Request', message: 'request body is not valid JSON' });
     } else if (type === 'entity.too.large') {
-      res.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: `request body exceeds ${JSON_BODY_LIMIT}` });
+      res
+        .status(413)
+        .json({ statusCode: 413, error: 'Payload Too Large', message: `request body exceeds ${JSON_BODY_LIMIT}` });
     } else {
       next(error);
     }

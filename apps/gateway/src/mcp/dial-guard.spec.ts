@@ -27,7 +27,9 @@ describe('Connecting to upstreams safely', () => {
   it('refuses to dial a name that now resolves to a cloud metadata address', async () => {
     const guard = new AddressDialGuard({ blockPrivate: false }, resolvingTo('169.254.169.254'));
     const url = sample.url.replace('127.0.0.1', 'upstream.example');
-    const failure = await new UpstreamConnector(guard).connect(target(url), { timeoutMs: 2000 }).catch((e: unknown) => e);
+    const failure = await new UpstreamConnector(guard)
+      .connect(target(url), { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UpstreamError);
     expect((failure as Error).message).toContain('link-local or cloud metadata');
   });
@@ -50,7 +52,9 @@ describe('Connecting to upstreams safely', () => {
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/mcp`;
     try {
-      await expect(new UpstreamConnector().connect(target(url), { timeoutMs: 2000 })).rejects.toBeInstanceOf(UpstreamError);
+      await expect(new UpstreamConnector().connect(target(url), { timeoutMs: 2000 })).rejects.toBeInstanceOf(
+        UpstreamError,
+      );
       expect(sample.stats().methods['initialize'] ?? 0).toBe(before);
     } finally {
       redirector.closeAllConnections();

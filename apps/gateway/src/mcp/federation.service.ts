@@ -61,7 +61,9 @@ export class FederationService {
     } catch (error) {
       this.logger.error(`MCP request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) {
-        res.status(500).json({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: null });
+        res
+          .status(500)
+          .json({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: null });
       }
     }
   }

@@ -38,7 +38,10 @@ describe('Federation endpoint /mcp', () => {
   async function discovered(target: UpstreamTarget): Promise<CatalogUpstream> {
     const control = new UpstreamControlClient({ timeoutMs: 2_000 }, new UpstreamConnector());
     const tools = await control.listTools(target);
-    return { ...target, tools: tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })) };
+    return {
+      ...target,
+      tools: tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
+    };
   }
 
   async function connectClient(headers: Record<string, string> = {}): Promise<Client> {
@@ -58,9 +61,23 @@ describe('Federation endpoint /mcp', () => {
     const gonePort = gone.port;
     await gone.close();
 
-    catalog.put(await discovered({ id: 'gw-alpha', name: 'alpha', url: alpha.url, connectionUrl: alpha.url, transport: 'streamablehttp' }));
     catalog.put(
-      await discovered({ id: 'gw-beta', name: 'beta', url: beta.url, connectionUrl: `${beta.url}?api_key=${CANARY}`, transport: 'streamablehttp' }),
+      await discovered({
+        id: 'gw-alpha',
+        name: 'alpha',
+        url: alpha.url,
+        connectionUrl: alpha.url,
+        transport: 'streamablehttp',
+      }),
+    );
+    catalog.put(
+      await discovered({
+        id: 'gw-beta',
+        name: 'beta',
+        url: beta.url,
+        connectionUrl: `${beta.url}?api_key=${CANARY}`,
+        transport: 'streamablehttp',
+      }),
     );
     catalog.put({
       id: 'gw-gamma',
@@ -68,7 +85,13 @@ describe('Federation endpoint /mcp', () => {
       url: `http://127.0.0.1:${gonePort}/mcp`,
       connectionUrl: `http://svc:pa55word@127.0.0.1:${gonePort}/mcp?api_key=${CANARY}`,
       transport: 'streamablehttp',
-      tools: [{ name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }],
+      tools: [
+        {
+          name: 'echo',
+          description: 'Echo',
+          inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+        },
+      ],
     });
 
     const moduleRef = await Test.createTestingModule({
@@ -110,7 +133,15 @@ describe('Federation endpoint /mcp', () => {
 
   it('shows a tool within a second of the catalog listing it, without reconnecting', async () => {
     alpha.addTool('weather');
-    catalog.put(await discovered({ id: 'gw-alpha', name: 'alpha', url: alpha.url, connectionUrl: alpha.url, transport: 'streamablehttp' }));
+    catalog.put(
+      await discovered({
+        id: 'gw-alpha',
+        name: 'alpha',
+        url: alpha.url,
+        connectionUrl: alpha.url,
+        transport: 'streamablehttp',
+      }),
+    );
 
     const started = Date.now();
     let names: string[] = [];
@@ -224,6 +255,10 @@ describe('Federation endpoint /mcp', () => {
     await app.close();
 
     expect(pool.metrics().sessions).toBe(0);
-    await waitUntil(() => alpha.stats().openSessions === 0 && beta.stats().openSessions === 0, 5_000, 'upstream sessions to end');
+    await waitUntil(
+      () => alpha.stats().openSessions === 0 && beta.stats().openSessions === 0,
+      5_000,
+      'upstream sessions to end',
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { DynamicModule, Module, type InjectionToken, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  Module,
+  type InjectionToken,
+  type ModuleMetadata,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { systemHostResolver } from '@app/registry';

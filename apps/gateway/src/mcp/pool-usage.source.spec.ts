@@ -48,7 +48,13 @@ describe('PoolUsageSource', () => {
       connectionUrl: `${alpha.url}?api_key=CANARY123`,
       transport: 'streamablehttp',
     };
-    const betaTarget: UpstreamTarget = { id: 'gw-beta', name: 'beta', url: beta.url, connectionUrl: beta.url, transport: 'streamablehttp' };
+    const betaTarget: UpstreamTarget = {
+      id: 'gw-beta',
+      name: 'beta',
+      url: beta.url,
+      connectionUrl: beta.url,
+      transport: 'streamablehttp',
+    };
     const hold = deferred();
     const pinged = deferred();
 
@@ -78,7 +84,13 @@ describe('PoolUsageSource', () => {
   });
 
   it('reports a session that was opened but never used with lastUsed 0', async () => {
-    const target: UpstreamTarget = { id: 'gw-alpha', name: 'alpha', url: alpha.url, connectionUrl: alpha.url, transport: 'streamablehttp' };
+    const target: UpstreamTarget = {
+      id: 'gw-alpha',
+      name: 'alpha',
+      url: alpha.url,
+      connectionUrl: alpha.url,
+      transport: 'streamablehttp',
+    };
     await pool.withSession(target, { user: 'ann' }, async () => undefined);
 
     expect(new PoolUsageSource(pool).snapshot()).toEqual([

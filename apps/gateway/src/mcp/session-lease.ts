@@ -44,9 +44,7 @@ export class SessionLease implements UpstreamSession {
   }
 
   listTools(params?: ListToolsRequest['params'], options?: RequestOptions): Promise<ListToolsResult> {
-    return this.track('tools/list', () =>
-      this.session.connection.client.listTools(params, this.withDefaults(options)),
-    );
+    return this.track('tools/list', () => this.session.connection.client.listTools(params, this.withDefaults(options)));
   }
 
   async ping(options?: RequestOptions): Promise<void> {

@@ -144,7 +144,9 @@ describe('McpSessionPool', () => {
     const started = Date.now();
     const second = echo(target, 'late');
     await expect(second).rejects.toBeInstanceOf(SessionPoolExhaustedError);
-    await expect(second).rejects.toThrow(/No session to upstream "alpha" became free within 200 ms \(limit 1 per user and upstream\)/);
+    await expect(second).rejects.toThrow(
+      /No session to upstream "alpha" became free within 200 ms \(limit 1 per user and upstream\)/,
+    );
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(pool.metrics()).toMatchObject({ waiting: 0, totals: { acquireTimeouts: 1 } });
 

@@ -1,11 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { redactUrl } from '@app/classification';
 import { SESSION_POOL_OPTIONS, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';

@@ -26,7 +26,11 @@ function targetFor(server: SampleServer, overrides: Partial<UpstreamTarget> = {}
 }
 
 /** An upstream whose tools/list hands out `pageSize` tools per page; `loop` makes it repeat a cursor forever. */
-async function startPagedUpstream(toolCount: number, pageSize: number, loop = false): Promise<{ url: string; close(): Promise<void> }> {
+async function startPagedUpstream(
+  toolCount: number,
+  pageSize: number,
+  loop = false,
+): Promise<{ url: string; close(): Promise<void> }> {
   const tools: Tool[] = Array.from({ length: toolCount }, (_, i) => ({
     name: `tool_${i}`,
     inputSchema: { type: 'object' },
@@ -40,9 +44,15 @@ async function startPagedUpstream(toolCount: number, pageSize: number, loop = fa
         server.server.setRequestHandler(ListToolsRequestSchema, (request) => {
           const start = loop ? 0 : Number(request.params?.cursor ?? '0');
           const next = start + pageSize;
-          return { tools: tools.slice(start, next), ...(loop || next < tools.length ? { nextCursor: loop ? 'again' : String(next) } : {}) };
+          return {
+            tools: tools.slice(start, next),
+            ...(loop || next < tools.length ? { nextCursor: loop ? 'again' : String(next) } : {}),
+          };
         });
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+        });
         res.on('close', () => void server.close());
         await server.connect(transport);
         const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
@@ -109,7 +119,13 @@ describe('UpstreamControlClient', () => {
   it('follows nextCursor across every page of tools/list', async () => {
     const paged = await startPagedUpstream(7, 3);
     try {
-      const target = { id: 'gw-paged', name: 'paged', url: paged.url, connectionUrl: paged.url, transport: 'streamablehttp' } as const;
+      const target = {
+        id: 'gw-paged',
+        name: 'paged',
+        url: paged.url,
+        connectionUrl: paged.url,
+        transport: 'streamablehttp',
+      } as const;
       const tools = await control().listTools(target);
       expect(tools.map((t) => t.name)).toEqual(['tool_0', 'tool_1', 'tool_2', 'tool_3', 'tool_4', 'tool_5', 'tool_6']);
     } finally {
@@ -120,7 +136,13 @@ describe('UpstreamControlClient', () => {
   it('gives up on an upstream that repeats a cursor instead of looping forever', async () => {
     const paged = await startPagedUpstream(2, 1, true);
     try {
-      const target = { id: 'gw-paged', name: 'paged', url: paged.url, connectionUrl: paged.url, transport: 'streamablehttp' } as const;
+      const target = {
+        id: 'gw-paged',
+        name: 'paged',
+        url: paged.url,
+        connectionUrl: paged.url,
+        transport: 'streamablehttp',
+      } as const;
       await expect(control().listTools(target)).rejects.toThrow(/cursor it had already returned/);
     } finally {
       await paged.close();
@@ -160,11 +182,15 @@ describe('UpstreamControlClient', () => {
       connectionUrl: `http://probe:hunter2-secret@127.0.0.1:${port}/mcp?api_key=CANARY123&region=eu`,
     });
 
-    const failure = await control().ping(target).catch((error: unknown) => error);
+    const failure = await control()
+      .ping(target)
+      .catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(UpstreamError);
     expect(failure).toMatchObject({ kind: 'unreachable' });
-    expect((failure as Error).message).toMatch(/^Connect on upstream "alpha" \(http:\/\/127\.0\.0\.1:\d+\/mcp\) failed: /);
+    expect((failure as Error).message).toMatch(
+      /^Connect on upstream "alpha" \(http:\/\/127\.0\.0\.1:\d+\/mcp\) failed: /,
+    );
     expect((failure as Error).message).not.toMatch(/CANARY123|hunter2|probe:/);
     expect((failure as Error).cause).toBeUndefined();
     server = await startSampleServer({ name: 'alpha' });
@@ -186,7 +212,9 @@ describe('UpstreamControlClient', () => {
     );
     const target = targetFor(server);
     try {
-      await pool.withSession(target, ANONYMOUS_IDENTITY, (s) => s.callTool({ name: 'echo', arguments: { text: 'hi' } }));
+      await pool.withSession(target, ANONYMOUS_IDENTITY, (s) =>
+        s.callTool({ name: 'echo', arguments: { text: 'hi' } }),
+      );
       const before = pool.usage();
       expect(before).toEqual([expect.objectContaining({ useCount: 1, lastUsed: now.ms })]);
 

@@ -29,7 +29,9 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     // With classification, rounds come often enough that a due server waits at most one health
     // interval more; without it the gate says "poll" every time, so rounds keep the base interval.
     const interval = config.classification.intervalSeconds;
-    const periodSeconds = config.classification.enabled ? Math.min(interval, config.healthCheckIntervalSeconds) : interval;
+    const periodSeconds = config.classification.enabled
+      ? Math.min(interval, config.healthCheckIntervalSeconds)
+      : interval;
     this.task = new RepeatingTask('discovery-poller', periodSeconds * 1000, () => this.runOnce(), registry);
   }
 

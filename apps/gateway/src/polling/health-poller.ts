@@ -25,7 +25,12 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly stats: PollStats,
     registry: SchedulerRegistry,
   ) {
-    this.task = new RepeatingTask('health-poller', config.healthCheckIntervalSeconds * 1000, () => this.runOnce(), registry);
+    this.task = new RepeatingTask(
+      'health-poller',
+      config.healthCheckIntervalSeconds * 1000,
+      () => this.runOnce(),
+      registry,
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -119,7 +119,12 @@ export class AdminApi {
   /** Waits until the gateway's last health check passed (`ok`) or failed (`!ok`). */
   waitForHealthResult(id: string, ok: boolean, options?: PollOptions): Promise<GatewayView> {
     const what = `gateway ${id} to ${ok ? 'pass' : 'fail'} its health check`;
-    return pollUntil(what, () => this.getGateway(id), (g) => g.lastHealthOk === ok, options);
+    return pollUntil(
+      what,
+      () => this.getGateway(id),
+      (g) => g.lastHealthOk === ok,
+      options,
+    );
   }
 
   refresh(id: string): Promise<RefreshView> {

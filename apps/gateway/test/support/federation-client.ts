@@ -26,9 +26,7 @@ export class FederationClient {
   async callTool(name: string, args: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<ToolCallOutcome> {
     const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs });
     const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
-    const text = content
-      .map((part) => (isTextPart(part) ? part.text : ''))
-      .join('');
+    const text = content.map((part) => (isTextPart(part) ? part.text : '')).join('');
     return { text, isError: result.isError === true };
   }
 

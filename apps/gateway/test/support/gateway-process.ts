@@ -188,4 +188,3 @@ function spawnGateway(vars: Readonly<Record<string, string>>): ChildProcess {
 export async function stopAllGateways(): Promise<void> {
   await Promise.all([...running].map((gateway) => gateway.stop('SIGTERM', 5_000)));
 }
-

@@ -1,4 +1,11 @@
-import { Table, TableForeignKey, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
+import {
+  Table,
+  TableForeignKey,
+  TableIndex,
+  type MigrationInterface,
+  type QueryRunner,
+  type TableColumnOptions,
+} from 'typeorm';
 
 /** Column types that differ between the two supported databases; everything else is shared. */
 function dialect(queryRunner: QueryRunner): { id: TableColumnOptions; timestamp: string } {
