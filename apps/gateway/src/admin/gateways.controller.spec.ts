@@ -1,4 +1,4 @@
-import { Global, Module, type INestApplication } from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { GatewaysService, RegistryDatabaseModule, UPSTREAM_HOST_RESOLVER, type HostResolver } from '@app/registry';
 import { createSqliteTestDatabase, type TestDatabase } from '@app/registry/testing/test-databases';

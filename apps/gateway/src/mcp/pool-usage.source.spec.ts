@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { deferred } from '../../test/support/async-helpers';
 import { CaptureLogger } from '../../test/support/capture-logger';
+import { testPoolOptions } from '../../test/support/sample-targets';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
 import { PoolUsageSource } from './pool-usage.source';
 import { McpSessionPool } from './session-pool';
@@ -17,18 +18,7 @@ describe('PoolUsageSource', () => {
 
   beforeEach(async () => {
     [alpha, beta] = await Promise.all([startSampleServer({ name: 'alpha' }), startSampleServer({ name: 'beta' })]);
-    pool = new McpSessionPool(
-      {
-        maxPerKey: 2,
-        idleTtlMs: 60_000,
-        maxAgeMs: 600_000,
-        acquireTimeoutMs: 2_000,
-        connectTimeoutMs: 2_000,
-        callTimeoutMs: 2_000,
-        now: () => clock.now,
-      },
-      new UpstreamConnector(),
-    );
+    pool = new McpSessionPool(testPoolOptions(clock), new UpstreamConnector());
   });
 
   afterEach(async () => {

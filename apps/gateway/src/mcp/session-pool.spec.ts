@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { deferred, waitUntil } from '../../test/support/async-helpers';
 import { CaptureLogger } from '../../test/support/capture-logger';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
+import { targetFor, testPoolOptions } from '../../test/support/sample-targets';
 import type { SessionPoolOptions } from './mcp-options';
 import { ANONYMOUS_IDENTITY } from './session-identity';
 import { McpSessionPool } from './session-pool';
@@ -13,17 +14,6 @@ import type { UpstreamTarget } from './upstream-target';
 const textOf = (result: { content: Array<{ type: string; text?: string }> }): string | undefined =>
   result.content.find((c) => c.type === 'text')?.text;
 
-function targetFor(server: SampleServer, overrides: Partial<UpstreamTarget> = {}): UpstreamTarget {
-  return {
-    id: `gw-${server.name}`,
-    name: server.name,
-    url: server.url,
-    connectionUrl: server.url,
-    transport: 'streamablehttp',
-    ...overrides,
-  };
-}
-
 describe('McpSessionPool', () => {
   const logs = new CaptureLogger();
   let server: SampleServer;
@@ -31,19 +21,7 @@ describe('McpSessionPool', () => {
   let clock: { now: number };
 
   const makePool = (overrides: Partial<SessionPoolOptions> = {}): McpSessionPool => {
-    pool = new McpSessionPool(
-      {
-        maxPerKey: 2,
-        idleTtlMs: 60_000,
-        maxAgeMs: 600_000,
-        acquireTimeoutMs: 2_000,
-        connectTimeoutMs: 2_000,
-        callTimeoutMs: 2_000,
-        now: () => clock.now,
-        ...overrides,
-      },
-      new UpstreamConnector(),
-    );
+    pool = new McpSessionPool(testPoolOptions(clock, overrides), new UpstreamConnector());
     return pool;
   };
 

@@ -7,23 +7,12 @@ import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/typ
 import { CaptureLogger } from '../../test/support/capture-logger';
 import { waitUntil } from '../../test/support/async-helpers';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
+import { targetFor, testPoolOptions } from '../../test/support/sample-targets';
 import { ANONYMOUS_IDENTITY } from './session-identity';
 import { McpSessionPool } from './session-pool';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
 import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
-
-function targetFor(server: SampleServer, overrides: Partial<UpstreamTarget> = {}): UpstreamTarget {
-  return {
-    id: `gw-${server.name}`,
-    name: server.name,
-    url: server.url,
-    connectionUrl: server.url,
-    transport: 'streamablehttp',
-    ...overrides,
-  };
-}
 
 /** An upstream whose tools/list hands out `pageSize` tools per page; `loop` makes it repeat a cursor forever. */
 async function startPagedUpstream(
@@ -197,28 +186,17 @@ describe('UpstreamControlClient', () => {
   });
 
   it('never touches the session pool, so health checks and discovery leave lastUsed and useCount alone', async () => {
-    const now = { ms: 1_700_000_000_000 };
-    const pool = new McpSessionPool(
-      {
-        maxPerKey: 2,
-        idleTtlMs: 60_000,
-        maxAgeMs: 600_000,
-        acquireTimeoutMs: 2_000,
-        connectTimeoutMs: 2_000,
-        callTimeoutMs: 2_000,
-        now: () => now.ms,
-      },
-      new UpstreamConnector(),
-    );
+    const clock = { now: 1_700_000_000_000 };
+    const pool = new McpSessionPool(testPoolOptions(clock), new UpstreamConnector());
     const target = targetFor(server);
     try {
       await pool.withSession(target, ANONYMOUS_IDENTITY, (s) =>
         s.callTool({ name: 'echo', arguments: { text: 'hi' } }),
       );
       const before = pool.usage();
-      expect(before).toEqual([expect.objectContaining({ useCount: 1, lastUsed: now.ms })]);
+      expect(before).toEqual([expect.objectContaining({ useCount: 1, lastUsed: clock.now })]);
 
-      now.ms += 5_000;
+      clock.now += 5_000;
       const client = control();
       await client.ping(target);
       await client.listTools(target);
