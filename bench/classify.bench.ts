@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { classifyServers } from '@app/classification';
+import { classifyServers, createClassifier } from '@app/classification';
 import type { ClassificationResult } from '@app/classification';
 import { WORKLOAD_NOW, generateWorkload, type Workload } from './workload';
 
@@ -10,14 +10,21 @@ interface Size {
   runs: number;
 }
 
+interface Timing {
+  medianMs: number;
+  p95Ms: number;
+}
+
 interface Row {
   servers: number;
   sessions: number;
   hot: number;
   eligible: number;
   runs: number;
-  medianMs: number;
-  p95Ms: number;
+  /** Every run builds the server index: the first cycle, or one after the registry changed. */
+  cold: Timing;
+  /** The scheduler's steady state: registry unchanged since the last cycle, usage changed. */
+  steady: Timing;
   /** Heap after GC holding the workload and one result. */
   heapMb: number;
   /** Heap growth over one classification, before any GC: what a run allocates. */
@@ -81,20 +88,48 @@ function check(workload: Workload, result: ClassificationResult): void {
   for (const url of cold) if (recency(url) > floor) fail(`cold ${url} is newer than the last hot server`);
 }
 
+/**
+ * Each timed run gets fresh input objects, as each cycle does: gateway rows parsed anew (fresh
+ * strings, as a database driver returns them) and a new snapshot of session objects. The
+ * snapshot's URL and gateway-id strings are the same from run to run, as the pool's keys are;
+ * reusing one whole input instead would let V8 keep every string hash and flatter the lookups.
+ */
+function freshInputs(workload: Workload, count: number): Array<() => ClassifyInputCopy> {
+  const gatewaysJson = JSON.stringify(workload.gateways);
+  return Array.from({ length: count }, () => () => ({
+    gateways: JSON.parse(gatewaysJson) as Workload['gateways'],
+    sessions: workload.sessions.map((session) => ({ ...session })),
+    now: WORKLOAD_NOW,
+  }));
+}
+
+type ClassifyInputCopy = Pick<Workload, 'gateways' | 'sessions'> & { now: number };
+
+function time(runs: number, workload: Workload, classify: (input: ClassifyInputCopy) => ClassificationResult): Timing {
+  const times: number[] = [];
+  let result: ClassificationResult | null = null;
+  for (const next of freshInputs(workload, runs)) {
+    const input = next();
+    const start = process.hrtime.bigint();
+    result = classify(input);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  if (result) check(workload, result);
+  times.sort((a, b) => a - b);
+  return { medianMs: percentile(times, 50), p95Ms: percentile(times, 95) };
+}
+
 function measure(size: Size): Row {
   const workload = generateWorkload({ servers: size.servers, seed: 0x5eed + size.servers });
   const input = { gateways: workload.gateways, sessions: workload.sessions, now: WORKLOAD_NOW };
   let result = classifyServers(input);
   check(workload, result);
   for (let i = 0; i < size.warmup; i++) result = classifyServers(input);
-  const times: number[] = [];
-  for (let i = 0; i < size.runs; i++) {
-    const start = process.hrtime.bigint();
-    result = classifyServers(input);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  check(workload, result);
-  times.sort((a, b) => a - b);
+
+  const cold = time(size.runs, workload, classifyServers);
+  const classifier = createClassifier();
+  classifier.classify(input);
+  const steady = time(size.runs, workload, (copy) => classifier.classify(copy));
 
   collectGarbage();
   const before = heapUsedMb();
@@ -107,8 +142,8 @@ function measure(size: Size): Row {
     hot: result.hot.length,
     eligible: result.metadata.eligibleCount,
     runs: size.runs,
-    medianMs: percentile(times, 50),
-    p95Ms: percentile(times, 95),
+    cold,
+    steady,
     heapMb: heapUsedMb(),
     allocMb,
   };
@@ -123,20 +158,36 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 function main(): void {
   const rows = SIZES.map(measure);
   console.log(
-    `classifyServers, node ${process.version}, ${process.platform}/${process.arch}; times in ms over timed runs after warm-up`,
+    `classification, node ${process.version}, ${process.platform}/${process.arch}; ms per run, each run on a fresh copy of the input\n` +
+      'cold: the server index is built (first cycle, or the registry changed); steady: registry unchanged since the last cycle',
   );
   console.log(
     table(
-      ['servers', 'sessions', 'eligible', 'hot', 'runs', 'median ms', 'p95 ms', 'µs/server', 'alloc MB/run', 'heap MB'],
+      [
+        'servers',
+        'sessions',
+        'eligible',
+        'hot',
+        'runs',
+        'cold median',
+        'cold p95',
+        'steady median',
+        'steady p95',
+        'µs/server',
+        'alloc MB/run',
+        'heap MB',
+      ],
       rows.map((r) => [
         r.servers.toLocaleString('en-US'),
         r.sessions.toLocaleString('en-US'),
         r.eligible.toLocaleString('en-US'),
         r.hot.toLocaleString('en-US'),
         String(r.runs),
-        r.medianMs.toFixed(2),
-        r.p95Ms.toFixed(2),
-        ((r.medianMs * 1000) / r.servers).toFixed(3),
+        r.cold.medianMs.toFixed(2),
+        r.cold.p95Ms.toFixed(2),
+        r.steady.medianMs.toFixed(2),
+        r.steady.p95Ms.toFixed(2),
+        ((r.steady.medianMs * 1000) / r.servers).toFixed(3),
         r.allocMb.toFixed(1),
         r.heapMb.toFixed(1),
       ]),
@@ -144,7 +195,7 @@ function main(): void {
   );
 
   const nLogN = (n: number): number => n * Math.log2(n);
-  console.log('\ngrowth of the median between sizes (below the n log n ratio = no worse than n log n)');
+  console.log('\ngrowth of the steady median between sizes (below the n log n ratio = no worse than n log n)');
   console.log(
     table(
       ['from → to', 'measured', 'n log n', 'linear'],
@@ -152,7 +203,7 @@ function main(): void {
         const prev = rows[i];
         return [
           `${prev.servers.toLocaleString('en-US')} → ${r.servers.toLocaleString('en-US')}`,
-          `${(r.medianMs / prev.medianMs).toFixed(2)}×`,
+          `${(r.steady.medianMs / prev.steady.medianMs).toFixed(2)}×`,
           `${(nLogN(r.servers) / nLogN(prev.servers)).toFixed(2)}×`,
           `${(r.servers / prev.servers).toFixed(2)}×`,
         ];
@@ -161,11 +212,16 @@ function main(): void {
   );
 
   const largest = rows[rows.length - 1];
-  const verdict = largest.medianMs < TARGET_100K_MS ? 'within' : 'ABOVE';
   const size = largest.servers.toLocaleString('en-US');
-  console.log(
-    `\n${size} servers: median ${largest.medianMs.toFixed(2)} ms, ${verdict} the ${TARGET_100K_MS} ms target (reported, not enforced)`,
-  );
+  for (const [label, timing] of [
+    ['steady', largest.steady],
+    ['cold', largest.cold],
+  ] as const) {
+    const verdict = timing.medianMs < TARGET_100K_MS ? 'within' : 'ABOVE';
+    console.log(
+      `${label === 'steady' ? '\n' : ''}${size} servers, ${label}: median ${timing.medianMs.toFixed(2)} ms, ${verdict} the ${TARGET_100K_MS} ms target (reported, not enforced)`,
+    );
+  }
   console.log('sanity checks: passed for every size');
 }
 

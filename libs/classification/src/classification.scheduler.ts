@@ -9,7 +9,7 @@ import {
 import { errorMessage, withTimeout } from './async-utils';
 import type { ClassificationStore } from './classification-store';
 import { classificationTtlSeconds, leaderTtlSeconds, type ClassificationConfig } from './classification.options';
-import { classifyServers } from './classify';
+import { createClassifier, type Classifier } from './classify';
 import type { LeaderLock } from './leader-lock';
 import {
   CLASSIFICATION_CONFIG,
@@ -55,6 +55,8 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   private lastResult: ClassificationResult | null = null;
   private lastError: string | null = null;
   private consecutiveFailures = 0;
+  /** Keeps the server index between cycles while the registry stays the same. */
+  private readonly classifier: Classifier = createClassifier();
 
   constructor(
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
@@ -186,7 +188,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       return null;
     }
     const sessions = await this.sessionPool.snapshot();
-    const result = classifyServers({
+    const result = this.classifier.classify({
       gateways,
       sessions,
       hotRatio: this.config.hotRatio,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { classifyServers } from './classify';
+import { classifyServers, createClassifier } from './classify';
 import type { GatewayRef, SessionUsage } from './types';
 
 const NOW = 1_700_000_000_000;
@@ -254,6 +254,40 @@ describe('classifyServers properties', () => {
         const first = classifyServers({ ...input, now: NOW });
         expect(JSON.stringify(input)).toBe(before);
         expect(classifyServers({ ...input, now: NOW })).toEqual(first);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('createClassifier', () => {
+  it('answers every input of a sequence exactly as classifyServers does', () => {
+    // Sequences repeat a gateway list (as copies, as the database hands them out), change it, and
+    // edit it in place between calls; the reused index must never be a stale one.
+    const step = fc.oneof(
+      { weight: 2, arbitrary: fc.constant<'same'>('same') },
+      { weight: 1, arbitrary: fc.constant<'edit'>('edit') },
+      { weight: 1, arbitrary: inputArbitrary.map((input) => ({ input })) },
+    );
+    fc.assert(
+      fc.property(inputArbitrary, fc.array(step, { maxLength: 8 }), urlArbitrary, (first, steps, newUrl) => {
+        const classifier = createClassifier();
+        let current = first;
+        const check = (): void => {
+          const expected = classifyServers({ ...current, now: NOW });
+          expect(classifier.classify({ ...current, now: NOW })).toEqual(expected);
+        };
+        check();
+        for (const s of steps) {
+          if (s === 'same') {
+            current = { ...current, gateways: current.gateways.map((g) => ({ ...g })) };
+          } else if (s === 'edit') {
+            if (current.gateways.length > 0) current.gateways[current.gateways.length - 1].url = newUrl;
+          } else {
+            current = s.input;
+          }
+          check();
+        }
       }),
       RUNS,
     );

@@ -1,4 +1,4 @@
-export { classifyServers, compareCodePoints, DEFAULT_HOT_RATIO } from './classify';
+export { classifyServers, compareCodePoints, createClassifier, DEFAULT_HOT_RATIO, type Classifier } from './classify';
 export type {
   ClassificationMetadata,
   ClassificationResult,
