@@ -41,14 +41,18 @@ export class ClassificationController {
     const [published, gateways] = await Promise.all([this.gate.readPublished(), this.gateways.list()]);
     const hot = new Set(published?.hot ?? []);
     const cold = new Set(published?.cold ?? []);
+    // One store read per gateway, issued together rather than one after another.
+    const dues = await Promise.all(
+      gateways.map((g) => (g.enabled ? this.gate.nextDueAt(g.url, 'tool_discovery', g.id) : null)),
+    );
     const byUrl = new Map<string, ServerView>();
-    for (const g of gateways) {
+    for (const [i, g] of gateways.entries()) {
       const server = byUrl.get(g.url) ?? {
         url: g.url,
         class: hot.has(g.url) ? 'hot' : cold.has(g.url) ? 'cold' : null,
         gateways: [],
       };
-      const due = g.enabled ? await this.gate.nextDueAt(g.url, 'tool_discovery', g.id) : null;
+      const due = dues[i];
       server.gateways.push({
         id: g.id,
         name: g.name,

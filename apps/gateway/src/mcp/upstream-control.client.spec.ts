@@ -13,6 +13,7 @@ import { McpSessionPool } from './session-pool';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
 import { UpstreamError } from './upstream-error';
+import type { UpstreamTarget } from './upstream-target';
 
 /** An upstream whose tools/list hands out `pageSize` tools per page; `loop` makes it repeat a cursor forever. */
 async function startPagedUpstream(
@@ -58,6 +59,10 @@ async function startPagedUpstream(
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+function pagedTarget(url: string): UpstreamTarget {
+  return { id: 'gw-paged', name: 'paged', url, connectionUrl: url, transport: 'streamablehttp' };
 }
 
 describe('UpstreamControlClient', () => {
@@ -108,13 +113,7 @@ describe('UpstreamControlClient', () => {
   it('follows nextCursor across every page of tools/list', async () => {
     const paged = await startPagedUpstream(7, 3);
     try {
-      const target = {
-        id: 'gw-paged',
-        name: 'paged',
-        url: paged.url,
-        connectionUrl: paged.url,
-        transport: 'streamablehttp',
-      } as const;
+      const target = pagedTarget(paged.url);
       const tools = await control().listTools(target);
       expect(tools.map((t) => t.name)).toEqual(['tool_0', 'tool_1', 'tool_2', 'tool_3', 'tool_4', 'tool_5', 'tool_6']);
     } finally {
@@ -125,13 +124,7 @@ describe('UpstreamControlClient', () => {
   it('gives up on an upstream that repeats a cursor instead of looping forever', async () => {
     const paged = await startPagedUpstream(2, 1, true);
     try {
-      const target = {
-        id: 'gw-paged',
-        name: 'paged',
-        url: paged.url,
-        connectionUrl: paged.url,
-        transport: 'streamablehttp',
-      } as const;
+      const target = pagedTarget(paged.url);
       await expect(control().listTools(target)).rejects.toThrow(/cursor it had already returned/);
     } finally {
       await paged.close();
