@@ -15,4 +15,5 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 4444
-CMD ["node", "dist/apps/gateway/apps/gateway/src/main.js"]
+# package.json's "main" is the entry point.
+CMD ["node", "."]

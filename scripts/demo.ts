@@ -15,13 +15,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { upstreamSlug } from '../apps/gateway/src/mcp/tool-names';
 import { startSampleServer, type SampleServer } from '../apps/gateway/test/support/sample-mcp-server';
 import { AdminApi, type ClassificationView } from './demo/admin-api';
-import { buildIsStale, runBuild } from './demo/build';
+import { buildIsStale, entryPath } from './build-if-stale';
+import { runBuild } from './demo/build';
 import { startGateway, type GatewayProcess } from './demo/gateway-process';
 import { ZipfTraffic } from './demo/traffic';
 import { bold, dim, renderSnapshot, renderSummary, type ServerRow } from './demo/view';
 
 const ROOT = resolve(__dirname, '..');
-const MAIN_JS = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
+const MAIN_JS = entryPath(ROOT);
 
 const SERVER_NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 const INTERVAL_SECONDS = 5;
@@ -146,7 +147,7 @@ async function main(): Promise<number> {
         `MCP gateway demo: ${SERVER_NAMES.length} sample upstreams, skewed traffic through /mcp for ${demoSeconds}s`,
       ),
     );
-    if (buildIsStale(ROOT, MAIN_JS)) {
+    if (buildIsStale(ROOT)) {
       say(dim('Building the gateway (npm run build) ...'));
       // Ctrl-C reaches the build too; report that as the interruption it is.
       await runBuild(ROOT).catch((error: unknown) => {

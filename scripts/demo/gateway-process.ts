@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-/** A gateway started the way its users start it: `node dist/.../main.js` with its environment. */
+/** A gateway started the way its users start it: `node .` (package.json's "main") with its environment. */
 export interface GatewayProcess {
   /** Base URL from the gateway's own `Listening on` line. */
   readonly baseUrl: string;

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { entryPath } from '../../../../scripts/build-if-stale';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
-/** The entry point `npm start` runs, built once per e2e run by the global setup. */
-export const GATEWAY_MAIN = resolve(REPO_ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
+/** The entry point `npm start` runs (package.json's "main"), built once per e2e run by the global setup. */
+export const GATEWAY_MAIN = entryPath(REPO_ROOT);
 
 /** Short intervals so hot/cold behaviour shows within seconds (hot every 2 s, cold every 6 s). */
 export const FAST_POLLING_ENV: Readonly<Record<string, string>> = {
@@ -52,7 +53,7 @@ function untrack(gateway: GatewayProcess): void {
   if (running.size === 0) process.off('exit', killLeftovers);
 }
 
-/** The gateway as its users run it: `node dist/.../main.js` with its own environment. */
+/** The gateway as its users run it: `node .` (package.json's "main") with its own environment. */
 export class GatewayProcess {
   readonly exited: Promise<ExitInfo>;
   private readonly chunks: string[] = [];
