@@ -7,6 +7,7 @@ const base: Config = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
+    '^@app/common(|/.*)$': '<rootDir>/libs/common/src$1',
     '^@app/classification(|/.*)$': '<rootDir>/libs/classification/src$1',
     '^@app/registry(|/.*)$': '<rootDir>/libs/registry/src$1',
   },

@@ -1,10 +1,10 @@
-import type { GatewayRef, SessionUsage } from '@app/classification';
+import type { UpstreamRef, SessionUsage } from '@app/classification';
 
 /** Fixed clock so every run of the bench sees the same input. */
 export const WORKLOAD_NOW = Date.UTC(2025, 0, 1);
 
 export interface Workload {
-  gateways: GatewayRef[];
+  gateways: UpstreamRef[];
   sessions: SessionUsage[];
   /** Distinct canonical URLs, i.e. the expected server count. */
   servers: number;
@@ -59,7 +59,7 @@ export function generateWorkload(options: WorkloadOptions): Workload {
     return hex;
   };
   const ids = Array.from({ length: n }, uuid);
-  const gateways: GatewayRef[] = urls.map((url, i) => ({ id: ids[i], url }));
+  const gateways: UpstreamRef[] = urls.map((url, i) => ({ id: ids[i], url }));
   // 2% extra gateways share an upstream with another one (different credentials or scopes).
   const aliases = Math.floor(n / 50);
   for (let k = 0; k < aliases; k++) gateways.splice(int(gateways.length + 1), 0, { id: uuid(), url: urls[int(n)] });

@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { ClassificationModule, createInstanceId } from '@app/classification';
-import { RegistryDatabaseModule, RegistryModule, TypeOrmGatewayDirectory } from '@app/registry';
+import { RegistryDatabaseModule, RegistryModule, TypeOrmUpstreamDirectory } from '@app/registry';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { AdminModule } from './admin/admin.module';
 import { RegistryUpstreamCatalog } from './catalog/registry-upstream.catalog';
@@ -39,12 +39,12 @@ export class AppModule {
         ClassificationModule.forRootAsync({
           isGlobal: true,
           imports: [RegistryModule],
-          inject: [APP_CONFIG, REDIS_CLIENT, PoolUsageSource, TypeOrmGatewayDirectory],
+          inject: [APP_CONFIG, REDIS_CLIENT, PoolUsageSource, TypeOrmUpstreamDirectory],
           useFactory: (
             c: AppConfig,
             redis: Redis | null,
             pool: PoolUsageSource,
-            directory: TypeOrmGatewayDirectory,
+            directory: TypeOrmUpstreamDirectory,
           ) => ({
             enabled: c.classification.enabled,
             intervalSeconds: c.classification.intervalSeconds,
@@ -55,7 +55,7 @@ export class AppModule {
             instanceId: createInstanceId(c.instanceId ?? 'gateway'),
             redis: redis ?? undefined,
             sessionPool: pool,
-            gatewayDirectory: directory,
+            upstreamDirectory: directory,
           }),
         }),
         PollingModule,

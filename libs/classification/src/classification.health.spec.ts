@@ -16,7 +16,7 @@ async function healthOf(options: Partial<ClassificationModuleOptions>) {
         sessionPool: new ListPool([
           { url: 'https://up-0.example/mcp', gatewayId: 'gw-0', lastUsed: 1, useCount: 1, active: false },
         ]),
-        gatewayDirectory: new ListDirectory(gateways(5)),
+        upstreamDirectory: new ListDirectory(gateways(5)),
         ...options,
       }),
     ],
@@ -62,7 +62,7 @@ describe('ClassificationHealthIndicator', () => {
     const { module, check } = await healthOf({
       intervalSeconds: 1,
       errorBackoffSeconds: 0.02,
-      gatewayDirectory: { listEnabled: () => Promise.reject(new Error('registry unreachable')) },
+      upstreamDirectory: { listEnabled: () => Promise.reject(new Error('registry unreachable')) },
     });
     const scheduler = module.get(ClassificationScheduler);
     scheduler.start();

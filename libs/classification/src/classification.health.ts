@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { ClassificationStore } from './classification-store';
 import type { ClassificationConfig } from './classification.options';
+import { classificationMessages as messages } from './classification.messages';
 import { ClassificationScheduler } from './classification.scheduler';
 import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE } from './tokens';
 
@@ -38,9 +39,9 @@ export class ClassificationHealthIndicator {
       lastError: s.lastError,
     };
     if (!s.enabled) return indicator.up(details);
-    if (!s.running) return indicator.down({ ...details, message: 'classification loop is not running' });
+    if (!s.running) return indicator.down({ ...details, message: messages.loopNotRunning() });
     if (s.consecutiveFailures >= FAILURES_BEFORE_DOWN) {
-      return indicator.down({ ...details, message: `${s.consecutiveFailures} classification cycles failed in a row` });
+      return indicator.down({ ...details, message: messages.cyclesFailing(s.consecutiveFailures) });
     }
     return indicator.up(details);
   }

@@ -1,7 +1,8 @@
-import { DynamicModule, Injectable, Module, OnApplicationShutdown, Inject, Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { GatewayRepository, RegistryModule } from '@app/registry';
 import { ClassificationHealthIndicator } from './classification.health';
+import { classificationMessages as messages } from './classification.messages';
 import {
   CLASSIFICATION_ASYNC_OPTIONS_TYPE,
   CLASSIFICATION_MODULE_OPTIONS,
@@ -9,6 +10,7 @@ import {
   ClassificationConfigurableModule,
 } from './classification.module-definition';
 import {
+  ClassificationOptionsError,
   leaderTtlSeconds,
   resolveClassificationConfig,
   type ClassificationConfig,
@@ -16,7 +18,6 @@ import {
 } from './classification.options';
 import { ClassificationScheduler } from './classification.scheduler';
 import type { ClassificationStore } from './classification-store';
-import { DataSourceGatewayDirectory } from './data-source-gateway-directory';
 import { classificationKeys } from './keys';
 import type { LeaderLock } from './leader-lock';
 import { LocalLeaderLock } from './local-leader-lock';
@@ -25,15 +26,17 @@ import { PollGate } from './poll-gate';
 import { createClassificationConnections, type ClassificationConnections } from './redis-connections';
 import { RedisClassificationStore } from './redis-classification-store';
 import { RedisLeaderLock } from './redis-leader-lock';
+import { adaptSessionPool } from './session-pool-adapter';
 import {
-  CLASSIFICATION_CLOCK,
   CLASSIFICATION_CONFIG,
   CLASSIFICATION_REDIS,
   CLASSIFICATION_STORE,
-  GATEWAY_DIRECTORY,
   LEADER_LOCK,
   SESSION_POOL_SOURCE,
+  UPSTREAM_DIRECTORY,
 } from './tokens';
+import type { UpstreamDirectory } from './types';
+import { RegistryUpstreamDirectory } from './upstream-directories';
 
 /** Quits the module's own Redis connections last, after the scheduler has released its lock. */
 @Injectable()
@@ -50,11 +53,6 @@ const providers: Provider[] = [
     provide: CLASSIFICATION_CONFIG,
     inject: [CLASSIFICATION_MODULE_OPTIONS],
     useFactory: (options: ClassificationModuleOptions) => resolveClassificationConfig(options),
-  },
-  {
-    provide: CLASSIFICATION_CLOCK,
-    inject: [CLASSIFICATION_CONFIG],
-    useFactory: (config: ClassificationConfig) => config.clock,
   },
   {
     provide: CLASSIFICATION_REDIS,
@@ -86,15 +84,19 @@ const providers: Provider[] = [
         : new LocalLeaderLock(config.instanceId),
   },
   {
+    // The app passes its pool as it is; the module adapts it.
     provide: SESSION_POOL_SOURCE,
     inject: [CLASSIFICATION_CONFIG],
-    useFactory: (config: ClassificationConfig) => config.sessionPool,
+    useFactory: (config: ClassificationConfig) => adaptSessionPool(config.sessionPool),
   },
   {
-    provide: GATEWAY_DIRECTORY,
-    inject: [CLASSIFICATION_CONFIG, ModuleRef],
-    useFactory: (config: ClassificationConfig, moduleRef: ModuleRef) =>
-      config.gatewayDirectory ?? new DataSourceGatewayDirectory(moduleRef),
+    provide: UPSTREAM_DIRECTORY,
+    inject: [CLASSIFICATION_CONFIG, { token: GatewayRepository, optional: true }],
+    useFactory: (config: ClassificationConfig, gateways: GatewayRepository | undefined): UpstreamDirectory => {
+      if (config.upstreamDirectory) return config.upstreamDirectory;
+      if (gateways) return new RegistryUpstreamDirectory(gateways);
+      throw new ClassificationOptionsError(messages.noDirectory());
+    },
   },
   ClassificationConnectionsCloser,
   ClassificationScheduler,
@@ -109,29 +111,31 @@ const exported = [
   CLASSIFICATION_CONFIG,
   CLASSIFICATION_STORE,
   LEADER_LOCK,
-  GATEWAY_DIRECTORY,
+  UPSTREAM_DIRECTORY,
 ];
 
 /**
- * Hot/cold classification of upstream servers: the leader-elected classifier loop, the poll gate
- * and a health indicator. `forRoot({ enabled: false, … })` keeps the providers (so consumers
- * need no conditional wiring) but starts no loop, and every poll decision is "poll".
+ * Hot/cold classification of upstreams: the leader-elected classifier loop, the poll gate and a
+ * health indicator, with the module's own providers for the upstream directory (the registry's
+ * TypeORM `Gateway` repository), the leader lock (Redis, or local without it), the store and the
+ * session-pool adapter. `forRoot({ enabled: false, … })` keeps the providers (so consumers need
+ * no conditional wiring) but starts no loop, and every poll decision is "poll".
  */
 @Module({})
 export class ClassificationModule extends ClassificationConfigurableModule {
   static override forRoot(options: typeof CLASSIFICATION_OPTIONS_TYPE): DynamicModule {
-    return withLibraryProviders(super.forRoot(options));
+    return withLibraryProviders(super.forRoot(options), options.registry ?? options.upstreamDirectory === undefined);
   }
 
   static override forRootAsync(options: typeof CLASSIFICATION_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withLibraryProviders(super.forRootAsync(options));
+    return withLibraryProviders(super.forRootAsync(options), options.registry ?? true);
   }
 }
 
-function withLibraryProviders(definition: DynamicModule): DynamicModule {
+function withLibraryProviders(definition: DynamicModule, registry: boolean): DynamicModule {
   return {
     ...definition,
-    imports: [...(definition.imports ?? []), TerminusModule],
+    imports: [...(definition.imports ?? []), TerminusModule, ...(registry ? [RegistryModule] : [])],
     providers: [...(definition.providers ?? []), ...providers],
     exports: [...(definition.exports ?? []), ...exported],
   };

@@ -1,11 +1,11 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import type { Clock } from './clock';
-import { systemClock } from './clock';
+import { systemClock, type Clock } from '@app/common';
+import { classificationMessages as messages } from './classification.messages';
 import { DEFAULT_HOT_RATIO } from './classify';
 import { createInstanceId } from './instance-id';
 import { DEFAULT_KEY_PREFIX } from './keys';
-import type { GatewayDirectory, SessionPoolSource } from './types';
+import type { SessionPoolSource, SessionUsageReporter, UpstreamDirectory } from './types';
 
 /** Options of `ClassificationModule.forRoot` / `forRootAsync`. */
 export interface ClassificationModuleOptions {
@@ -19,10 +19,10 @@ export interface ClassificationModuleOptions {
    * Absent: single worker, classification kept in memory.
    */
   redis?: Redis;
-  /** Where session usage comes from. */
-  sessionPool: SessionPoolSource;
-  /** Where enabled upstreams come from. @default the TypeORM `Gateway` repository */
-  gatewayDirectory?: GatewayDirectory;
+  /** Where session usage comes from: the app's pool as it is (`usage()`), or a `snapshot()` source. */
+  sessionPool: SessionPoolSource | SessionUsageReporter;
+  /** Where enabled upstreams come from. @default the registry's TypeORM `Gateway` repository */
+  upstreamDirectory?: UpstreamDirectory;
   /** Redis key prefix; may be a cluster hash tag such as `{mcpgateway}`. @default 'mcpgateway' */
   keyPrefix?: string;
   /** Share of servers that may be hot. @default 0.2 */
@@ -42,8 +42,8 @@ export interface ClassificationConfig {
   enabled: boolean;
   intervalSeconds: number;
   redis?: Redis;
-  sessionPool: SessionPoolSource;
-  gatewayDirectory?: GatewayDirectory;
+  sessionPool: SessionPoolSource | SessionUsageReporter;
+  upstreamDirectory?: UpstreamDirectory;
   keyPrefix: string;
   hotRatio: number;
   coldMultiplier: number;
@@ -59,9 +59,12 @@ const schema = z.object({
   enabled: z.boolean({ message: 'enabled must be true or false' }),
   intervalSeconds: z.number().finite().positive('intervalSeconds must be a positive number of seconds'),
   redis: z.custom<Redis>(hasMethod('duplicate'), 'redis must be an ioredis client').optional(),
-  sessionPool: z.custom<SessionPoolSource>(hasMethod('snapshot'), 'sessionPool must have a snapshot() method'),
-  gatewayDirectory: z
-    .custom<GatewayDirectory>(hasMethod('listEnabled'), 'gatewayDirectory must have a listEnabled() method')
+  sessionPool: z.custom<SessionPoolSource | SessionUsageReporter>(
+    (v) => hasMethod('snapshot')(v) || hasMethod('usage')(v),
+    'sessionPool must have a usage() or a snapshot() method',
+  ),
+  upstreamDirectory: z
+    .custom<UpstreamDirectory>(hasMethod('listEnabled'), 'upstreamDirectory must have a listEnabled() method')
     .optional(),
   keyPrefix: z
     .string()
@@ -85,7 +88,7 @@ export function resolveClassificationConfig(options: ClassificationModuleOptions
   const parsed = schema.safeParse(options ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
-    throw new ClassificationOptionsError(`Invalid ClassificationModule options: ${problems.join('; ')}`);
+    throw new ClassificationOptionsError(messages.invalidOptions(problems));
   }
   const o = parsed.data;
   return {
@@ -93,7 +96,7 @@ export function resolveClassificationConfig(options: ClassificationModuleOptions
     intervalSeconds: o.intervalSeconds,
     redis: o.redis,
     sessionPool: o.sessionPool,
-    gatewayDirectory: o.gatewayDirectory,
+    upstreamDirectory: o.upstreamDirectory,
     keyPrefix: o.keyPrefix,
     hotRatio: o.hotRatio,
     coldMultiplier: o.coldMultiplier,
@@ -103,8 +106,10 @@ export function resolveClassificationConfig(options: ClassificationModuleOptions
   };
 }
 
-/** Lock TTL: 3 × interval (whole seconds, as `SET … EX` takes), the seed's margin for a cycle plus its sleep. */
-export const leaderTtlSeconds = (c: ClassificationConfig): number => Math.max(1, Math.ceil(c.intervalSeconds * 3));
+/** A Redis TTL of `multiple` × `intervalSeconds`, in the whole seconds `SET … EX` takes. */
+export const ttlSeconds = (intervalSeconds: number, multiple: number): number =>
+  Math.max(1, Math.ceil(intervalSeconds * multiple));
+/** Lock TTL: 3 × interval, the seed's margin for a cycle plus its sleep. */
+export const leaderTtlSeconds = (c: ClassificationConfig): number => ttlSeconds(c.intervalSeconds, 3);
 /** Published classification TTL: 2 × interval, so a dead leader's result disappears. */
-export const classificationTtlSeconds = (c: ClassificationConfig): number =>
-  Math.max(1, Math.ceil(c.intervalSeconds * 2));
+export const classificationTtlSeconds = (c: ClassificationConfig): number => ttlSeconds(c.intervalSeconds, 2);

@@ -29,7 +29,7 @@ describe('ClassificationScheduler with Redis (two workers)', () => {
       keyPrefix: prefix,
       instanceId,
       sessionPool: pool,
-      gatewayDirectory: directory,
+      upstreamDirectory: directory,
     });
     open.push(module);
     return module;
@@ -150,7 +150,7 @@ describe('ClassificationScheduler lifecycle', () => {
     const pool = new ListPool([
       { url: 'https://up-1.example/mcp', gatewayId: 'gw-1', lastUsed: 5, useCount: 1, active: true },
     ]);
-    const module = await compileClassification({ sessionPool: pool, gatewayDirectory: directory });
+    const module = await compileClassification({ sessionPool: pool, upstreamDirectory: directory });
     const app = module.createNestApplication();
     await app.init();
     const scheduler = app.get(ClassificationScheduler);
@@ -174,7 +174,7 @@ describe('ClassificationScheduler lifecycle', () => {
     const failing = { listEnabled: () => Promise.reject(new Error('database is down')) };
     const module = await compileClassification({
       sessionPool: new ListPool(),
-      gatewayDirectory: failing,
+      upstreamDirectory: failing,
       intervalSeconds: 1,
       errorBackoffSeconds: 0.05,
     });
@@ -192,7 +192,7 @@ describe('ClassificationScheduler cycle budget', () => {
     // interval 0.25 s -> lock TTL 1 s -> a cycle may take 800 ms.
     const module = await compileClassification({
       sessionPool: new ListPool(),
-      gatewayDirectory: hanging,
+      upstreamDirectory: hanging,
       intervalSeconds: 0.25,
       errorBackoffSeconds: 60,
     });
@@ -213,7 +213,7 @@ describe('ClassificationScheduler cycle budget', () => {
       sessionPool: new ListPool([
         { url: 'https://up-2.example/mcp', gatewayId: 'gw-2', lastUsed: 9, useCount: 1, active: false },
       ]),
-      gatewayDirectory: hangsOnce,
+      upstreamDirectory: hangsOnce,
       intervalSeconds: 0.25,
       errorBackoffSeconds: 0.05,
     });

@@ -1,24 +1,22 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
-import { errorMessage, withTimeout } from './async-utils';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { errorMessage, RepeatingTask } from '@app/common';
 import type { ClassificationStore } from './classification-store';
+import { classificationMessages as messages } from './classification.messages';
 import { classificationTtlSeconds, leaderTtlSeconds, type ClassificationConfig } from './classification.options';
 import { createClassifier, type Classifier } from './classify';
 import type { LeaderLock } from './leader-lock';
 import {
   CLASSIFICATION_CONFIG,
   CLASSIFICATION_STORE,
-  GATEWAY_DIRECTORY,
+  UPSTREAM_DIRECTORY,
   LEADER_LOCK,
   SESSION_POOL_SOURCE,
 } from './tokens';
-import type { ClassificationResult, GatewayDirectory, SessionPoolSource } from './types';
+import type { ClassificationResult, UpstreamDirectory, SessionPoolSource } from './types';
+
+/** The loop's name in SchedulerRegistry, in logs and in the message of a cycle past its budget. */
+export const CLASSIFICATION_TASK = 'classification cycle';
 
 /** How long shutdown waits for the cycle in flight before releasing the lock regardless. */
 const STOP_WAIT_MS = 5000;
@@ -38,19 +36,14 @@ export interface SchedulerStatus {
 
 /**
  * Runs the classification cycle: every interval, try to lead; the leader classifies and
- * publishes (fenced by its lock), everyone else waits. A self-re-arming timer rather than an
- * interval, so a slow cycle never overlaps the next one; shutdown awaits the cycle in flight
- * before releasing the lock.
+ * publishes (fenced by its lock), everyone else waits. Runs on the common RepeatingTask, so a
+ * slow cycle never overlaps the next one, a cycle past 0.8 × the lock TTL is abandoned, and
+ * shutdown awaits the cycle in flight before releasing the lock.
  */
 @Injectable()
-export class ClassificationScheduler implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+export class ClassificationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ClassificationScheduler.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  /** The cycle in flight; runOnce calls queue behind it so cycles never overlap. */
-  private current: Promise<unknown> = Promise.resolve();
-  /** A cycle the loop stopped waiting for (past its budget); shutdown does not wait for it either. */
-  private abandoned: Promise<unknown> | null = null;
+  private readonly task: RepeatingTask;
   private lastRunAt: number | null = null;
   private lastResult: ClassificationResult | null = null;
   private lastError: string | null = null;
@@ -62,59 +55,58 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
     @Inject(LEADER_LOCK) private readonly lock: LeaderLock,
     @Inject(CLASSIFICATION_STORE) private readonly store: ClassificationStore,
-    @Inject(GATEWAY_DIRECTORY) private readonly directory: GatewayDirectory,
+    @Inject(UPSTREAM_DIRECTORY) private readonly directory: UpstreamDirectory,
     @Inject(SESSION_POOL_SOURCE) private readonly sessionPool: SessionPoolSource,
-  ) {}
+    @Optional() registry?: SchedulerRegistry,
+  ) {
+    this.task = new RepeatingTask(
+      {
+        name: CLASSIFICATION_TASK,
+        periodMs: config.intervalSeconds * 1000,
+        // The seed's margin: a cycle may take 0.8 of the lock TTL before it is abandoned.
+        budgetMs: leaderTtlSeconds(config) * 800,
+        backoffMs: config.errorBackoffSeconds * 1000,
+        // A hung cycle must not hold shutdown hostage; a late publish is fenced once the lock is released.
+        stopWaitMs: STOP_WAIT_MS,
+        run: () => this.cycle(),
+        onSettled: (error) => this.settled(error),
+      },
+      registry,
+    );
+  }
 
   onApplicationBootstrap(): void {
     this.start();
   }
 
-  /** Nest calls onModuleDestroy before beforeApplicationShutdown: stop at the first, the second is a no-op. */
   async onModuleDestroy(): Promise<void> {
-    await this.stop();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
   /** Starts the loop; the first cycle runs at once. False when disabled or already running. */
   start(): boolean {
     if (!this.config.enabled) {
-      this.logger.log('Hot/cold classification disabled');
+      this.logger.log(messages.disabled());
       return false;
     }
-    if (this.running) {
-      this.logger.warn('Classification scheduler already running');
+    if (!this.task.start()) {
+      this.logger.warn(messages.alreadyRunning());
       return false;
     }
-    this.running = true;
-    this.logger.log(
-      `Classification scheduler started (instance=${this.config.instanceId}, store=${this.store.mode}, ` +
-        `interval=${this.config.intervalSeconds}s)`,
-    );
-    this.arm(0);
+    this.logger.log(messages.started(this.config.instanceId, this.store.mode, this.config.intervalSeconds));
     return true;
   }
 
   /** Stops the loop, waits for the cycle in flight, then releases the leader lock if held. */
   async stop(): Promise<void> {
-    const wasRunning = this.running;
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    const wasRunning = this.task.running;
     if (!wasRunning && !this.lock.isLeader()) return;
-    // A hung cycle must not hold shutdown hostage (one the loop already gave up on is not awaited
-    // at all); a late publish is fenced anyway once the lock is released.
-    if (this.current !== this.abandoned) {
-      await withTimeout(this.current, STOP_WAIT_MS, 'cycle in flight').catch(() => undefined);
-    }
+    await this.task.stop();
     if (this.lock.isLeader()) {
       const released = await this.lock.release().catch(() => false);
-      this.logger.log(released ? 'Leader lock released' : 'Leader lock was no longer ours; left as it is');
+      this.logger.log(released ? messages.lockReleased() : messages.lockNotOurs());
     }
-    if (wasRunning) this.logger.log('Classification scheduler stopped');
+    if (wasRunning) this.logger.log(messages.stopped());
   }
 
   /**
@@ -122,11 +114,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
    * lead, there is nothing to classify, or a newer leader fenced the publish out. Throws on failure.
    */
   runOnce(): Promise<ClassificationResult | null> {
-    // Queue behind the cycle in flight, unless the loop gave up on it: a hung cycle must not stall all later ones.
-    const prior = this.current === this.abandoned ? Promise.resolve() : this.current;
-    const next = prior.catch(() => undefined).then(() => this.cycle());
-    this.current = next;
-    return next;
+    return this.task.exclusive(() => this.cycle());
   }
 
   isLeader(): boolean {
@@ -140,7 +128,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   status(): SchedulerStatus {
     return {
       enabled: this.config.enabled,
-      running: this.running,
+      running: this.task.running,
       leader: this.lock.isLeader(),
       instanceId: this.config.instanceId,
       lastRunAt: this.lastRunAt,
@@ -150,41 +138,25 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     };
   }
 
-  private arm(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    let delay = this.config.intervalSeconds * 1000;
-    try {
-      // The seed's margin: a cycle may take 0.8 of the lock TTL before it is abandoned.
-      const budgetMs = leaderTtlSeconds(this.config) * 800;
-      const cycle = this.runOnce();
-      await withTimeout(cycle, budgetMs, 'classification cycle').catch((error: unknown) => {
-        if (this.current === cycle) this.abandoned = cycle;
-        throw error;
-      });
+  private settled(error: unknown | null): void {
+    if (error === null) {
       this.consecutiveFailures = 0;
       this.lastError = null;
-    } catch (error) {
-      this.consecutiveFailures += 1;
-      this.lastError = errorMessage(error);
-      this.logger.error(`Classification cycle failed: ${this.lastError}`);
-      delay = this.config.errorBackoffSeconds * 1000;
-    } finally {
-      this.arm(delay);
+      return;
     }
+    this.consecutiveFailures += 1;
+    this.lastError = errorMessage(error);
+    this.logger.error(messages.cycleFailed(this.lastError));
   }
 
   private async cycle(): Promise<ClassificationResult | null> {
     if (!(await this.lock.tryAcquire())) {
-      this.logger.debug(`Not the classification leader (instance=${this.config.instanceId})`);
+      this.logger.debug(messages.notLeader(this.config.instanceId));
       return null;
     }
     const gateways = await this.directory.listEnabled();
     if (gateways.length === 0) {
-      this.logger.debug('No enabled gateways; nothing to classify');
+      this.logger.debug(messages.nothingToClassify());
       return null;
     }
     const sessions = await this.sessionPool.snapshot();
@@ -196,18 +168,15 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     });
     const published = await this.store.publish(result, classificationTtlSeconds(this.config), this.lock.instanceId);
     if (!published) {
-      this.logger.warn('Classification not published: another worker holds the leader lock now');
+      this.logger.warn(messages.fencedOut());
       await this.lock.tryAcquire();
       return null;
     }
     this.lastResult = result;
     this.lastRunAt = result.metadata.timestamp;
     const m = result.metadata;
-    this.logger.log(
-      `Classification published: ${result.hot.length} hot, ${result.cold.length} cold ` +
-        `(N=${m.totalServers}, eligible=${m.eligibleCount})`,
-    );
-    if (m.underutilizedReason) this.logger.debug(`Underutilization: ${m.underutilizedReason}`);
+    this.logger.log(messages.published(result.hot.length, result.cold.length, m.totalServers, m.eligibleCount));
+    if (m.underutilizedReason) this.logger.debug(messages.underutilized(m.underutilizedReason));
     // Renew after the work so the lock outlives the sleep until the next cycle.
     await this.lock.tryAcquire();
     return result;

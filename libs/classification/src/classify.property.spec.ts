@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { classifyServers, createClassifier } from './classify';
-import type { GatewayRef, SessionUsage } from './types';
+import type { UpstreamRef, SessionUsage } from './types';
 
 const NOW = 1_700_000_000_000;
 const RUNS = { numRuns: 300 };
@@ -17,7 +17,7 @@ const idArbitrary = fc.string({
 });
 
 /** Gateways with distinct ids (as a database yields them); URLs may repeat. */
-const gatewaysArbitrary: fc.Arbitrary<GatewayRef[]> = fc.uniqueArray(
+const gatewaysArbitrary: fc.Arbitrary<UpstreamRef[]> = fc.uniqueArray(
   fc.record({ id: idArbitrary, url: urlArbitrary }),
   {
     selector: (g) => g.id,
@@ -25,9 +25,9 @@ const gatewaysArbitrary: fc.Arbitrary<GatewayRef[]> = fc.uniqueArray(
   },
 );
 
-function sessionsArbitrary(gateways: readonly GatewayRef[]): fc.Arbitrary<SessionUsage[]> {
+function sessionsArbitrary(gateways: readonly UpstreamRef[]): fc.Arbitrary<SessionUsage[]> {
   const known =
-    gateways.length > 0 ? fc.constantFrom(...gateways) : fc.constant<GatewayRef>({ id: 'none', url: 'https://h/none' });
+    gateways.length > 0 ? fc.constantFrom(...gateways) : fc.constant<UpstreamRef>({ id: 'none', url: 'https://h/none' });
   const session = fc
     .record({
       gateway: known,
@@ -68,7 +68,7 @@ function shuffled<T>(items: readonly T[]): fc.Arbitrary<T[]> {
   return fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
 }
 
-function distinctUrls(gateways: readonly GatewayRef[]): string[] {
+function distinctUrls(gateways: readonly UpstreamRef[]): string[] {
   return [...new Set(gateways.map((g) => g.url))];
 }
 
@@ -79,7 +79,7 @@ interface Usage {
 }
 
 /** Usage per server, from DESIGN.md's rules written as plainly as possible. */
-function usageByServer(gateways: readonly GatewayRef[], sessions: readonly SessionUsage[]): Map<string, Usage> {
+function usageByServer(gateways: readonly UpstreamRef[], sessions: readonly SessionUsage[]): Map<string, Usage> {
   const urlById = new Map(gateways.map((g) => [g.id, g.url]));
   const usage = new Map(
     distinctUrls(gateways).map((url): [string, Usage] => [url, { lastUsed: 0, active: 0, uses: 0 }]),

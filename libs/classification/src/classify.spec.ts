@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { classifyServers, compareCodePoints, kthLargest } from './classify';
-import type { ClassificationResult, GatewayRef, SessionUsage } from './types';
+import type { ClassificationResult, UpstreamRef, SessionUsage } from './types';
 
 const NOW = 1_700_000_000_000;
 
-function gateway(id: string, url: string): GatewayRef {
+function gateway(id: string, url: string): UpstreamRef {
   return { id, url };
 }
 
 /** `count` gateways `g0..` with distinct URLs `https://s0.example/mcp..`, in that order. */
-function gateways(count: number): GatewayRef[] {
+function gateways(count: number): UpstreamRef[] {
   return Array.from({ length: count }, (_, i) => gateway(`g${i}`, url(i)));
 }
 
@@ -27,7 +27,7 @@ function used(id: string, at: string, lastUsed: number, extra: Partial<SessionUs
 }
 
 /** The whole ranking of eligible servers: with hotRatio 1 every eligible server is hot, in rank order. */
-function ranking(gatewayList: readonly GatewayRef[], sessions: readonly SessionUsage[]): string[] {
+function ranking(gatewayList: readonly UpstreamRef[], sessions: readonly SessionUsage[]): string[] {
   return classifyServers({ gateways: gatewayList, sessions, hotRatio: 1, now: NOW }).hot;
 }
 
@@ -461,7 +461,7 @@ interface SeedMetrics {
 }
 
 function seedClassify(
-  gatewayList: readonly GatewayRef[],
+  gatewayList: readonly UpstreamRef[],
   sessions: readonly SessionUsage[],
   hotRatio: number,
   now: number,

@@ -1,4 +1,5 @@
-import type { ClassificationResult, ClassifyInput, GatewayRef } from './types';
+import { classificationMessages as messages } from './classification.messages';
+import type { ClassificationResult, ClassifyInput, UpstreamRef } from './types';
 
 export const DEFAULT_HOT_RATIO = 0.2;
 
@@ -44,7 +45,7 @@ export function createClassifier(): Classifier {
   };
 }
 
-function sameGateways(ids: readonly string[], urls: readonly string[], gateways: readonly GatewayRef[]): boolean {
+function sameGateways(ids: readonly string[], urls: readonly string[], gateways: readonly UpstreamRef[]): boolean {
   if (ids.length !== gateways.length) return false;
   for (let g = 0; g < gateways.length; g++) {
     if (gateways[g].id !== ids[g] || gateways[g].url !== urls[g]) return false;
@@ -55,7 +56,7 @@ function sameGateways(ids: readonly string[], urls: readonly string[], gateways:
 function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): ClassificationResult {
   const hotRatio = input.hotRatio ?? DEFAULT_HOT_RATIO;
   if (!Number.isFinite(hotRatio) || hotRatio < 0 || hotRatio > 1) {
-    throw new RangeError(`hotRatio must be a number between 0 and 1, got ${String(hotRatio)}`);
+    throw new RangeError(messages.invalidHotRatio(hotRatio));
   }
 
   const { servers, indexByUrl, indexByGatewayId } = serverIndex;
@@ -116,7 +117,7 @@ function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): Classific
       eligibleCount,
       timestamp: input.now ?? Date.now(),
       ...(eligibleCount < hotCap && {
-        underutilizedReason: `Only ${eligibleCount} servers have pooled sessions, below hot_cap=${hotCap}`,
+        underutilizedReason: messages.underutilizedReason(eligibleCount, hotCap),
       }),
     },
   };
@@ -130,7 +131,7 @@ interface ServerIndex {
 }
 
 /** Distinct servers in gateway order (several gateways may share one upstream URL). */
-function indexServers(gateways: readonly GatewayRef[]): ServerIndex {
+function indexServers(gateways: readonly UpstreamRef[]): ServerIndex {
   let index = buildIndex(gateways);
   if (index.indexByGatewayId.size !== gateways.length) {
     // A repeated id keeps its first position and its last URL, as the seed's dict does; an earlier
@@ -142,7 +143,7 @@ function indexServers(gateways: readonly GatewayRef[]): ServerIndex {
   return index;
 }
 
-function buildIndex(gateways: readonly GatewayRef[]): ServerIndex {
+function buildIndex(gateways: readonly UpstreamRef[]): ServerIndex {
   const servers: string[] = [];
   const indexByUrl = new Map<string, number>();
   const serverOf = new Int32Array(gateways.length);

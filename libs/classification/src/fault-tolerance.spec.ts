@@ -27,7 +27,7 @@ describe('Classification under Redis faults', () => {
       instanceId: 'worker-a',
       intervalSeconds: 10,
       sessionPool: new ListPool([{ url: list[3].url, gatewayId: 'gw-3', lastUsed: 1, useCount: 1, active: false }]),
-      gatewayDirectory: new ListDirectory(list),
+      upstreamDirectory: new ListDirectory(list),
     });
     await worker.get(ClassificationScheduler).runOnce();
   });

@@ -1,5 +1,5 @@
 import type { ClassificationStore, PollRecord, PollStateTtls, PublishedClassification } from './classification-store';
-import type { Clock } from './clock';
+import type { Clock } from '@app/common';
 import type { ClassificationResult, ServerClass } from './types';
 
 interface Expiring<T> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classificationMessages as messages } from './classification.messages';
 import type { ClassificationMetadata } from './types';
 
 /**
@@ -20,7 +21,7 @@ export function serializeMetadata(metadata: ClassificationMetadata): string {
  */
 export function formatEpochSeconds(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0 || seconds >= 1e16) {
-    throw new RangeError(`Not an epoch time in seconds: ${String(seconds)}`);
+    throw new RangeError(messages.invalidEpoch(seconds));
   }
   if (Number.isInteger(seconds)) return `${seconds}.0`;
   const text = String(seconds);

@@ -38,7 +38,7 @@ describe('PollGate with Redis', () => {
       redis,
       keyPrefix: prefix,
       sessionPool: pool,
-      gatewayDirectory: new ListDirectory(list),
+      upstreamDirectory: new ListDirectory(list),
     };
     [leader, follower] = await Promise.all([compileClassification(options), compileClassification(options)]);
     await leader.get(ClassificationScheduler).runOnce();

@@ -19,7 +19,7 @@ async function classifiedGate(clock: ManualClock, enabled = true): Promise<{ gat
     enabled,
     intervalSeconds: INTERVAL,
     sessionPool: pool,
-    gatewayDirectory: new ListDirectory(list),
+    upstreamDirectory: new ListDirectory(list),
     clock,
   });
   if (enabled) await module.get(ClassificationScheduler).runOnce();

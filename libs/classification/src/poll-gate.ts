@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ClassificationStore, PublishedClassification } from './classification-store';
-import type { ClassificationConfig } from './classification.options';
+import { ttlSeconds, type ClassificationConfig } from './classification.options';
 import { classificationKeys, type ClassificationKeys } from './keys';
+import { classificationMessages as messages } from './classification.messages';
 import { parsePollTimestamp } from './poll-timestamp';
-import { errorMessage, withTimeout } from './async-utils';
-import { redactUrl } from './redact';
+import { errorMessage, redactUrl, withTimeout } from '@app/common';
 import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE } from './tokens';
 import type { PollType, ServerClass } from './types';
 
@@ -40,7 +40,7 @@ export class PollGate {
       const state = await this.readState(url, pollType, gatewayId);
       return state === null || state.last === null || state.now - state.last >= state.interval;
     } catch (error) {
-      this.logger.warn(`Poll decision for ${redactUrl(url)} failed, polling anyway: ${errorMessage(error)}`);
+      this.logger.warn(messages.decisionFailed(redactUrl(url), errorMessage(error)));
       return true;
     }
   }
@@ -50,14 +50,15 @@ export class PollGate {
     if (!this.config.enabled) return;
     try {
       const key = this.keys.pollState(url, pollType, gatewayId);
-      const ttls = { hot: ttlOf(this.intervalFor('hot')), cold: ttlOf(this.intervalFor('cold')) };
+      // Poll records live for two of their class's intervals.
+      const ttls = { hot: ttlSeconds(this.intervalFor('hot'), 2), cold: ttlSeconds(this.intervalFor('cold'), 2) };
       await withTimeout(
         this.store.markPolled(url, key, this.config.clock.now() / 1000, ttls),
         POLL_DECISION_TIMEOUT_MS,
         'store write',
       );
     } catch (error) {
-      this.logger.warn(`Could not record the ${pollType} poll of ${redactUrl(url)}: ${errorMessage(error)}`);
+      this.logger.warn(messages.markFailed(pollType, redactUrl(url), errorMessage(error)));
     }
   }
 
@@ -67,7 +68,7 @@ export class PollGate {
     try {
       return await withTimeout(this.store.getServerClass(url), POLL_DECISION_TIMEOUT_MS, 'store read');
     } catch (error) {
-      this.logger.warn(`Could not read the class of ${redactUrl(url)}: ${errorMessage(error)}`);
+      this.logger.warn(messages.classReadFailed(redactUrl(url), errorMessage(error)));
       return null;
     }
   }
@@ -78,7 +79,7 @@ export class PollGate {
     try {
       return await withTimeout(this.store.readPublished(), POLL_DECISION_TIMEOUT_MS, 'store read');
     } catch (error) {
-      this.logger.warn(`Could not read the published classification: ${errorMessage(error)}`);
+      this.logger.warn(messages.publishedReadFailed(errorMessage(error)));
       return null;
     }
   }
@@ -107,7 +108,7 @@ export class PollGate {
     const now = this.config.clock.now() / 1000;
     const last = parsePollTimestamp(record.lastPolled, now);
     if (last === null && record.lastPolled !== null) {
-      this.logger.warn(`Ignoring an invalid ${pollType} poll time stored for ${redactUrl(url)}`);
+      this.logger.warn(messages.invalidPollTime(pollType, redactUrl(url)));
     }
     return { interval: this.intervalFor(record.serverClass), last, now };
   }
@@ -119,6 +120,3 @@ interface PollState {
   last: number | null;
   now: number;
 }
-
-/** Poll records live for two of their class's intervals (whole seconds for `EX`). */
-const ttlOf = (intervalSeconds: number): number => Math.max(1, Math.ceil(intervalSeconds * 2));

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ClassificationStore, PollRecord, PollStateTtls, PublishedClassification } from './classification-store';
 import { formatEpochSeconds, parseMetadata, serializeMetadata } from './metadata-wire';
 import type { ClassificationKeys } from './keys';
+import { classificationMessages as messages } from './classification.messages';
 import { registerClassificationScripts } from './redis-scripts';
 import type { ClassificationResult, ServerClass } from './types';
 
@@ -96,7 +97,7 @@ type PipelineReplies = [error: Error | null, result: unknown][] | null;
 /** The replies of a pipeline, or the first error in it. */
 async function execPipeline(pipeline: { exec(): Promise<PipelineReplies> }): Promise<unknown[]> {
   const replies = await pipeline.exec();
-  if (!replies) throw new Error('Redis pipeline was discarded');
+  if (!replies) throw new Error(messages.pipelineDiscarded());
   return replies.map(([error, result]) => {
     if (error) throw error;
     return result;
@@ -111,6 +112,6 @@ function classOf(isHot: unknown, isCold: unknown): ServerClass | null {
 
 function assertTtl(ttlSeconds: number): void {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-    throw new RangeError(`TTL must be a positive whole number of seconds, got ${String(ttlSeconds)}`);
+    throw new RangeError(messages.invalidTtl('TTL', ttlSeconds));
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
+import { classificationMessages as messages } from './classification.messages';
 import { registerClassificationScripts } from './redis-scripts';
 
 /**
@@ -43,7 +44,7 @@ export async function createClassificationConnections(
   options: ClassificationConnectionOptions,
 ): Promise<ClassificationConnections> {
   if (!Number.isFinite(options.intervalSeconds) || options.intervalSeconds <= 0) {
-    throw new RangeError(`intervalSeconds must be a positive number, got ${String(options.intervalSeconds)}`);
+    throw new RangeError(messages.invalidInterval(options.intervalSeconds));
   }
   const gate = openConnection(base, 'gate', GATE_COMMAND_TIMEOUT_MS);
   const lock = openConnection(base, 'lock', lockCommandTimeoutMs(options.intervalSeconds));
@@ -85,14 +86,14 @@ function attachErrorLogging(client: Redis, logger: Logger): void {
   let lastMessage: string | undefined;
   client.on('error', (error: Error) => {
     if (error.message === lastMessage) {
-      logger.debug(`Redis connection error (repeated): ${error.message}`);
+      logger.debug(messages.redisErrorRepeated(error.message));
       return;
     }
     lastMessage = error.message;
-    logger.warn(`Redis connection error: ${error.message}`);
+    logger.warn(messages.redisError(error.message));
   });
   client.on('ready', () => {
-    if (lastMessage !== undefined) logger.log('Redis connection ready again');
+    if (lastMessage !== undefined) logger.log(messages.redisReady());
     lastMessage = undefined;
   });
 }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { LeaderLock } from './leader-lock';
+import { errorMessage } from '@app/common';
+import { classificationMessages as messages } from './classification.messages';
 import { registerClassificationScripts } from './redis-scripts';
 
 /**
@@ -19,7 +21,7 @@ export class RedisLeaderLock implements LeaderLock {
     private readonly ttlSeconds: number,
   ) {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-      throw new RangeError(`Leader lock TTL must be a positive whole number of seconds, got ${String(ttlSeconds)}`);
+      throw new RangeError(messages.invalidTtl('Leader lock TTL', ttlSeconds));
     }
     registerClassificationScripts(client);
   }
@@ -41,10 +43,10 @@ export class RedisLeaderLock implements LeaderLock {
       deleted = (await this.client.classificationReleaseLeader(this.key, this.instanceId)) === 1;
     } catch (error) {
       // Nothing else to do: the TTL bounds how long a lock we failed to release stays behind.
-      this.logger.warn(`Failed to release the leader lock (${this.instanceId}): ${describe(error)}`);
+      this.logger.warn(messages.releaseFailed(this.instanceId, errorMessage(error)));
     }
     if (this.leader) {
-      this.logger.log(`Leadership given up (${this.instanceId}); lock ${deleted ? 'released' : 'not held any more'}`);
+      this.logger.log(messages.leadershipGivenUp(this.instanceId, deleted));
     }
     this.leader = false;
     return deleted;
@@ -63,26 +65,18 @@ export class RedisLeaderLock implements LeaderLock {
     try {
       const holder = await this.client.get(this.key);
       const held = holder === this.instanceId;
-      this.logger.warn(
-        `Leader lock acquire/renew failed (${describe(cause)}); read back: ${held ? 'held by us' : 'not ours'}`,
-      );
+      this.logger.warn(messages.renewFailed(errorMessage(cause), held));
       return held;
     } catch (readError) {
-      this.logger.warn(
-        `Leader lock acquire/renew failed (${describe(cause)}) and read-back failed (${describe(readError)}); not leader`,
-      );
+      this.logger.warn(messages.renewAndReadBackFailed(errorMessage(cause), errorMessage(readError)));
       return false;
     }
   }
 
   private conclude(held: boolean): void {
     if (held !== this.leader) {
-      this.logger.log(held ? `Leadership acquired (${this.instanceId})` : `Leadership lost (${this.instanceId})`);
+      this.logger.log(held ? messages.leadershipAcquired(this.instanceId) : messages.leadershipLost(this.instanceId));
     }
     this.leader = held;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,20 +1,19 @@
-/** Poll kinds the gate knows; each has its own "last polled" record per server. */
+import type { UpstreamRef } from '@app/registry';
+
+export type { UpstreamRef };
+/** @deprecated The seed's name; use UpstreamRef. */
+export type GatewayRef = UpstreamRef;
+
+/** Poll kinds the gate knows; each has its own "last polled" record per upstream. */
 export type PollType = 'health' | 'tool_discovery';
-export const POLL_TYPES: readonly PollType[] = ['health', 'tool_discovery'];
 
 export type ServerClass = 'hot' | 'cold';
 
-/** One enabled upstream as the registry knows it; `url` is canonical (no credentials). */
-export interface GatewayRef {
-  id: string;
-  url: string;
-}
-
 /** Usage of one pooled session, as the session pool reports it. */
 export interface SessionUsage {
-  /** The pool key's URL; may carry credentials, so it is only used to match a known server. */
+  /** The upstream's canonical URL (no credentials); matches a known upstream when there is no id. */
   url: string;
-  /** The pool key's gateway id; resolves the session to its gateway's canonical URL. */
+  /** The upstream's id (the registry's gateway id); resolves the session to its canonical URL. */
   gatewayId?: string;
   /** Epoch milliseconds of the last client use; 0 means never used. */
   lastUsed: number;
@@ -40,7 +39,7 @@ export interface ClassificationResult {
 }
 
 export interface ClassifyInput {
-  gateways: readonly GatewayRef[];
+  gateways: readonly UpstreamRef[];
   sessions: readonly SessionUsage[];
   /** Share of servers that may be hot; 0.2 by default. */
   hotRatio?: number;
@@ -53,7 +52,12 @@ export interface SessionPoolSource {
   snapshot(): SessionUsage[] | Promise<SessionUsage[]>;
 }
 
+/** A session pool as it is: it reports one usage record per open session. The module adapts it. */
+export interface SessionUsageReporter {
+  usage(): readonly SessionUsage[];
+}
+
 /** Where the enabled upstreams come from, in a stable (database) order. */
-export interface GatewayDirectory {
-  listEnabled(): Promise<GatewayRef[]>;
+export interface UpstreamDirectory {
+  listEnabled(): Promise<UpstreamRef[]>;
 }

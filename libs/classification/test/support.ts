@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { ClassificationModule } from '../src/classification.module';
 import type { ClassificationModuleOptions } from '../src/classification.options';
-import type { Clock } from '../src/clock';
-import type { GatewayDirectory, GatewayRef, SessionPoolSource, SessionUsage } from '../src/types';
+import type { Clock } from '@app/common';
+import type { UpstreamDirectory, UpstreamRef, SessionPoolSource, SessionUsage } from '../src/types';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -20,9 +20,9 @@ export class ManualClock implements Clock {
 }
 
 /** Registry contents the test controls (the TypeORM directory is tested with the registry). */
-export class ListDirectory implements GatewayDirectory {
-  constructor(public gateways: GatewayRef[] = []) {}
-  async listEnabled(): Promise<GatewayRef[]> {
+export class ListDirectory implements UpstreamDirectory {
+  constructor(public gateways: UpstreamRef[] = []) {}
+  async listEnabled(): Promise<UpstreamRef[]> {
     return [...this.gateways];
   }
 }
@@ -39,7 +39,7 @@ export function testPrefix(): string {
   return `test:${randomUUID()}`;
 }
 
-export function gateways(count: number): GatewayRef[] {
+export function gateways(count: number): UpstreamRef[] {
   return Array.from({ length: count }, (_, i) => ({ id: `gw-${i}`, url: `https://up-${i}.example/mcp` }));
 }
 
@@ -52,7 +52,7 @@ export async function compileClassification(
       ClassificationModule.forRoot({
         enabled: true,
         intervalSeconds: 60,
-        gatewayDirectory: new ListDirectory(),
+        upstreamDirectory: new ListDirectory(),
         ...options,
       }),
     ],

@@ -1,16 +1,18 @@
-/** No gateway has this id (or the id is not a well-formed gateway id). */
-export class GatewayNotFoundError extends Error {
-  override readonly name = 'GatewayNotFoundError';
-  constructor(readonly gatewayId: string) {
-    super('gateway not found');
+import { registryMessages as messages } from './registry.messages';
+
+/** No upstream has this id (or the id is not a well-formed upstream id). */
+export class UpstreamNotFoundError extends Error {
+  override readonly name = 'UpstreamNotFoundError';
+  constructor(readonly upstreamId: string) {
+    super(messages.notFound());
   }
 }
 
-/** Another gateway already has this name. */
-export class GatewayNameTakenError extends Error {
-  override readonly name = 'GatewayNameTakenError';
-  constructor(readonly gatewayName: string) {
-    super(`a gateway named "${gatewayName}" already exists`);
+/** Another upstream already has this name. */
+export class UpstreamNameTakenError extends Error {
+  override readonly name = 'UpstreamNameTakenError';
+  constructor(readonly upstreamName: string) {
+    super(messages.nameTaken(upstreamName));
   }
 }
 
@@ -18,7 +20,7 @@ export class GatewayNameTakenError extends Error {
 export class InvalidUpstreamUrlError extends Error {
   override readonly name = 'InvalidUpstreamUrlError';
   constructor(readonly reason: string) {
-    super(`url ${reason}`);
+    super(messages.invalidUrl(reason));
   }
 }
 
@@ -29,6 +31,6 @@ export class InvalidUpstreamUrlError extends Error {
 export class RegistryStorageError extends Error {
   override readonly name = 'RegistryStorageError';
   constructor(operation: string, driverMessage: string) {
-    super(`registry ${operation} failed: ${driverMessage}`);
+    super(messages.storageFailed(operation, driverMessage));
   }
 }

@@ -8,10 +8,14 @@ export { withMigrationLock } from './migration-lock';
 export { RegistryTypeOrmLogger } from './typeorm-logger';
 export { RegistryModule } from './registry.module';
 export { RegistryDatabaseModule, type RegistryDatabaseModuleOptions } from './registry-database.module';
-export { GatewaysService } from './gateways.service';
-export { TypeOrmGatewayDirectory } from './gateway-directory';
-export { GatewayNameTakenError, GatewayNotFoundError, InvalidUpstreamUrlError, RegistryStorageError } from './errors';
-export { isGatewayId } from './gateway-id';
+export { registryMessages } from './registry.messages';
+export { GatewayRepository } from './gateway.repository';
+export { ToolRepository } from './tool.repository';
+export { RegistryWriteQueue } from './registry-write-queue';
+export { RegistryRevision } from './registry-revision';
+export { UpstreamsService } from './upstreams.service';
+export { InvalidUpstreamUrlError, RegistryStorageError, UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
+export { isUpstreamId } from './upstream-id';
 export {
   canonicalUpstreamUrl,
   MAX_UPSTREAM_URL_LENGTH,
@@ -27,19 +31,20 @@ export {
 } from './upstream-address-policy';
 export { checkUpstreamTarget } from './upstream-target-check';
 export { systemHostResolver, type HostResolver } from './host-resolver';
-export { errorText, redactSecrets } from './redact-secrets';
 export { UPSTREAM_HOST_RESOLVER } from './tokens';
 export { planToolChanges, stableJson } from './tool-diff';
 export {
-  GATEWAY_TRANSPORTS,
-  type CreateGatewayInput,
+  UPSTREAM_TRANSPORTS,
+  type CreateUpstreamInput,
   type DiscoveredTool,
-  type GatewayConnection,
-  type GatewayConnectionWithTools,
-  type GatewayInfo,
-  type GatewayTransport,
+  type RegisteredUpstream,
+  type RegisteredUpstreamWithTools,
   type RegistryDatabaseConfig,
   type ToolChanges,
   type ToolInfo,
-  type UpdateGatewayInput,
+  type UpdateUpstreamInput,
+  type UpstreamInfo,
+  type UpstreamRef,
+  type UpstreamTarget,
+  type UpstreamTransport,
 } from './types';

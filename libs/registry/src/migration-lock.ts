@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import { registryMessages as messages } from './registry.messages';
 
 const LOCK_TIMEOUT_MS = 60_000;
 const RETRY_DELAY_MS = 50;
@@ -95,7 +96,7 @@ async function acquire(tryAcquire: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   while (!(await tryAcquire())) {
     if (Date.now() >= deadline) {
-      throw new Error(`registry migration lock not acquired within ${LOCK_TIMEOUT_MS} ms`);
+      throw new Error(messages.migrationLockTimeout(LOCK_TIMEOUT_MS));
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
   }

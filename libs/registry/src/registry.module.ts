@@ -2,16 +2,20 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Gateway } from './entities/gateway.entity';
 import { Tool } from './entities/tool.entity';
-import { TypeOrmGatewayDirectory } from './gateway-directory';
-import { GatewaysService } from './gateways.service';
+import { GatewayRepository } from './gateway.repository';
+import { RegistryRevision } from './registry-revision';
+import { RegistryWriteQueue } from './registry-write-queue';
+import { ToolRepository } from './tool.repository';
+import { UpstreamsService } from './upstreams.service';
 
 /**
- * The registry's services over the app's TypeORM DataSource (configured once, at the root,
- * with `RegistryDatabaseModule` or `TypeOrmModule.forRootAsync` + `registryDataSourceOptions`).
+ * The upstream registry over the app's TypeORM DataSource (configured once, at the root, with
+ * `RegistryDatabaseModule`): the two repositories, the SQLite write queue, the revision counter,
+ * and the service that holds the rules. Every importer shares one instance of each.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Gateway, Tool])],
-  providers: [GatewaysService, TypeOrmGatewayDirectory],
-  exports: [GatewaysService, TypeOrmGatewayDirectory],
+  providers: [RegistryWriteQueue, RegistryRevision, GatewayRepository, ToolRepository, UpstreamsService],
+  exports: [GatewayRepository, ToolRepository, UpstreamsService],
 })
 export class RegistryModule {}

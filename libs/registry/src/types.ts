@@ -1,20 +1,26 @@
 /** The transports the gateway speaks to upstream MCP servers. */
-export const GATEWAY_TRANSPORTS = ['streamablehttp', 'sse'] as const;
+export const UPSTREAM_TRANSPORTS = ['streamablehttp', 'sse'] as const;
 
-export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
+export type UpstreamTransport = (typeof UPSTREAM_TRANSPORTS)[number];
 
 /** Database the registry lives in; structurally the same as the app's `AppConfig['database']`. */
 export type RegistryDatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
+/** An upstream as classification ranks it: its id and canonical URL (no credentials). */
+export interface UpstreamRef {
+  id: string;
+  url: string;
+}
+
 /** A registered upstream as it may be shown to anyone: no connection URL, no credential. */
-export interface GatewayInfo {
+export interface UpstreamInfo {
   id: string;
   name: string;
   /** Canonical URL: the registered one without user info, query and fragment. */
   url: string;
   /** Whether the registered URL carries user info or a query (stored, never shown). */
   hasCredentials: boolean;
-  transport: GatewayTransport;
+  transport: UpstreamTransport;
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -27,33 +33,39 @@ export interface GatewayInfo {
 }
 
 /** What the MCP layer needs to dial an upstream. `connectionUrl` may carry credentials: never log it. */
-export interface GatewayConnection {
+export interface UpstreamTarget {
   id: string;
   name: string;
+  /** Canonical URL without credentials; safe to log. */
   url: string;
+  /** The URL actually dialled; may carry credentials in user info or the query. */
   connectionUrl: string;
-  transport: GatewayTransport;
+  transport: UpstreamTransport;
+}
+
+/** An upstream's target with its registration state. */
+export interface RegisteredUpstream extends UpstreamTarget {
   enabled: boolean;
   /** Result of the last health check; null before the first one. */
   lastHealthOk: boolean | null;
 }
 
-/** A gateway's connection together with its stored tools. */
-export interface GatewayConnectionWithTools extends GatewayConnection {
+/** A registered upstream together with its stored tools. */
+export interface RegisteredUpstreamWithTools extends RegisteredUpstream {
   tools: ToolInfo[];
 }
 
-export interface CreateGatewayInput {
+export interface CreateUpstreamInput {
   name: string;
   url: string;
-  transport?: GatewayTransport;
+  transport?: UpstreamTransport;
   enabled?: boolean;
 }
 
-export interface UpdateGatewayInput {
+export interface UpdateUpstreamInput {
   name?: string;
   url?: string;
-  transport?: GatewayTransport;
+  transport?: UpstreamTransport;
   enabled?: boolean;
 }
 
@@ -64,7 +76,7 @@ export interface DiscoveredTool {
   inputSchema: Record<string, unknown>;
 }
 
-/** A stored tool of one gateway. */
+/** A stored tool of one upstream. */
 export interface ToolInfo {
   name: string;
   description: string | null;

@@ -1,4 +1,5 @@
 import { InvalidUpstreamUrlError } from './errors';
+import { registryMessages as messages } from './registry.messages';
 
 export const MAX_UPSTREAM_URL_LENGTH = 2048;
 
@@ -19,23 +20,23 @@ export interface ParsedUpstreamUrl {
  */
 export function parseUpstreamUrl(raw: string): ParsedUpstreamUrl {
   const text = raw.trim();
-  if (text === '') throw new InvalidUpstreamUrlError('must not be empty');
+  if (text === '') throw new InvalidUpstreamUrlError(messages.urlEmpty());
   if (text.length > MAX_UPSTREAM_URL_LENGTH) {
-    throw new InvalidUpstreamUrlError(`must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`);
+    throw new InvalidUpstreamUrlError(messages.urlTooLong(MAX_UPSTREAM_URL_LENGTH));
   }
   let parsed: URL;
   try {
     parsed = new URL(text);
   } catch {
-    throw new InvalidUpstreamUrlError('is not a valid absolute URL');
+    throw new InvalidUpstreamUrlError(messages.urlNotAbsolute());
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InvalidUpstreamUrlError('must use http or https');
+    throw new InvalidUpstreamUrlError(messages.urlScheme());
   }
-  if (parsed.hostname === '') throw new InvalidUpstreamUrlError('must have a host');
+  if (parsed.hostname === '') throw new InvalidUpstreamUrlError(messages.urlNoHost());
   // Normalization percent-encodes, so the stored form can be longer than what was sent.
   if (parsed.href.length > MAX_UPSTREAM_URL_LENGTH) {
-    throw new InvalidUpstreamUrlError(`must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`);
+    throw new InvalidUpstreamUrlError(messages.urlTooLong(MAX_UPSTREAM_URL_LENGTH));
   }
   return {
     connectionUrl: parsed.href,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { errorMessage, withTimeout } from '@app/classification';
+import { errorMessage, withTimeout } from '@app/common';
 import { REDIS_CLIENT } from '../redis/redis.module';
 
 /** Redis reachability; reported only when Redis is configured. Never throws. */

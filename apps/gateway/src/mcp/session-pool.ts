@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { redactUrl } from '@app/classification';
+import { redactUrl } from '@app/common';
 import { SESSION_POOL_OPTIONS, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';
 import type { Grant, KeyBucket, PooledSession } from './pooled-session';

@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { withDeadline } from './deadline';
+import { withDeadline } from '@app/common';
 import { DIAL_GUARD, type DialGuard } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { toUpstreamError } from './upstream-error';
@@ -69,8 +69,10 @@ export class UpstreamConnector {
     }
     const connection = new UpstreamConnection(client, transport);
     try {
-      await withDeadline(options.timeoutMs, (signal) =>
-        client.connect(transport, { signal, timeout: options.timeoutMs }),
+      await withDeadline(
+        options.timeoutMs,
+        (signal) => client.connect(transport, { signal, timeout: options.timeoutMs }),
+        'the connection',
       );
       return connection;
     } catch (error) {

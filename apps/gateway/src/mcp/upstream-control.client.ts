@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { withDeadline } from './deadline';
+import { withDeadline } from '@app/common';
 import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
 import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
 import { UpstreamError, toUpstreamError } from './upstream-error';
@@ -93,7 +93,7 @@ export class UpstreamControlClient {
         }
         opened.connection = connection;
         return await work(connection.client, budget);
-      });
+      }, 'the call');
       await opened.connection?.close();
       return result;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { DeadlineExceededError } from './deadline';
+import { DeadlineExceededError } from '@app/common';
 import { UpstreamError, isSessionFailure, toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from './upstream-target';
 

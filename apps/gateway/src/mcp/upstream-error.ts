@@ -1,7 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { redactUrl } from '@app/classification';
-import { DeadlineExceededError } from './deadline';
-import { redactUpstreamText } from './upstream-redaction';
+import { DeadlineExceededError, isErrorLike, redactSecrets, redactUrl } from '@app/common';
 import type { UpstreamTarget } from './upstream-target';
 
 /**
@@ -45,7 +43,7 @@ export function toUpstreamError(error: unknown, target: UpstreamTarget, action: 
     return error;
   }
   const kind = failureKind(error);
-  const reason = redactUpstreamText(describe(error), target.connectionUrl);
+  const reason = redactSecrets(describe(error), target.connectionUrl);
   const message = `${action} on upstream "${target.name}" (${redactUrl(target.url)}) failed: ${reason}`;
   const code = kind === 'protocol' && error instanceof McpError ? error.code : undefined;
   return new UpstreamError(message, target.id, kind, code);
@@ -74,9 +72,4 @@ function describe(error: unknown): string {
   // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ...) in its cause.
   const cause = isErrorLike(error.cause) ? error.cause.message : undefined;
   return cause && !message.includes(cause) ? `${message} (${cause})` : message;
-}
-
-/** Duck-typed: errors from Node internals (fetch) need not share this realm's Error class. */
-function isErrorLike(value: unknown): value is { message: string; name?: string; cause?: unknown } {
-  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }

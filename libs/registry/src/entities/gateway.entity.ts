@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { GatewayTransport } from '../types';
+import type { UpstreamTransport } from '../types';
 
 /**
  * A registered upstream MCP server. Column types are spelled so that the same entity maps onto
@@ -26,7 +26,7 @@ export class Gateway {
   hasCredentials!: boolean;
 
   @Column({ type: 'varchar', length: 32 })
-  transport!: GatewayTransport;
+  transport!: UpstreamTransport;
 
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;

@@ -1,3 +1,5 @@
+import { errorMessage } from './errors';
+
 const MASK = '***';
 // Shorter values would match ordinary words of a message and mask them for nothing.
 const MIN_SECRET_LENGTH = 3;
@@ -6,32 +8,37 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*[^\s"'<>`.,:;!?)\]}]/gi;
 export const MAX_ERROR_TEXT_LENGTH = 1000;
 
 /**
+ * A URL fit for logs and error messages: scheme, host, port and path only. User info, query
+ * and fragment may carry credentials, so they are dropped whole, not masked piecemeal.
+ */
+export function redactUrl(url: string): string {
+  return safeUrlOf(url) ?? '<invalid url>';
+}
+
+/**
  * Makes free text (an upstream or driver error message) safe to store and show: every URL in
- * it is cut down to scheme, host, port and path, and every credential of the gateway's
- * connection URL (user info, the query, each query value; raw, decoded and encoded) is masked.
+ * it is cut down to scheme, host, port and path, and every credential of the connection URL
+ * (user info, the query, each query value; raw, decoded and encoded) is masked.
  */
 export function redactSecrets(text: string, connectionUrl?: string): string {
-  let out = text.replace(URL_IN_TEXT, (match) => stripUrl(match));
+  let out = text.replace(URL_IN_TEXT, (match) => safeUrlOf(match) ?? `${match.slice(0, match.indexOf('://') + 3)}${MASK}`);
   if (connectionUrl !== undefined) {
     for (const secret of secretsOf(connectionUrl)) out = out.split(secret).join(MASK);
   }
   return out.length > MAX_ERROR_TEXT_LENGTH ? `${out.slice(0, MAX_ERROR_TEXT_LENGTH - 1)}…` : out;
 }
 
-/** The message of anything thrown, without its stack. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
-  return 'unknown error';
+/** The message of an error about an upstream, with the credentials of its connection URL masked. */
+export function redactError(error: unknown, connectionUrl?: string): string {
+  return redactSecrets(errorMessage(error), connectionUrl);
 }
 
-function stripUrl(candidate: string): string {
+function safeUrlOf(candidate: string): string | null {
   try {
     const parsed = new URL(candidate);
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   } catch {
-    // Unparsable, so nothing can be kept reliably: drop everything after the scheme.
-    return `${candidate.slice(0, candidate.indexOf('://') + 3)}${MASK}`;
+    return null;
   }
 }
 

@@ -1,8 +1,8 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { GatewayNameTakenError, GatewayNotFoundError, InvalidUpstreamUrlError } from './errors';
-import { TypeOrmGatewayDirectory } from './gateway-directory';
-import { GatewaysService } from './gateways.service';
+import { InvalidUpstreamUrlError, UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
+import { GatewayRepository } from './gateway.repository';
+import { UpstreamsService } from './upstreams.service';
 import { RegistryDatabaseModule } from './registry-database.module';
 import { RegistryModule } from './registry.module';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
@@ -21,11 +21,11 @@ const tool = (
   inputSchema: { type: 'object', properties: props },
 });
 
-describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) => {
+describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) => {
   let db: TestDatabase;
   let moduleRef: TestingModule;
-  let service: GatewaysService;
-  let directory: TypeOrmGatewayDirectory;
+  let service: UpstreamsService;
+  let directory: GatewayRepository;
 
   beforeEach(async () => {
     db = await createTestDatabase(kind);
@@ -33,8 +33,8 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       imports: [RegistryDatabaseModule.forRootAsync({ useFactory: () => db.config }), RegistryModule],
     }).compile();
     await moduleRef.init();
-    service = moduleRef.get(GatewaysService);
-    directory = moduleRef.get(TypeOrmGatewayDirectory);
+    service = moduleRef.get(UpstreamsService);
+    directory = moduleRef.get(GatewayRepository);
   });
 
   afterEach(async () => {
@@ -84,7 +84,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       });
     });
 
-    it('keeps credentials out of everything it returns but hands them to getConnection', async () => {
+    it('keeps credentials out of everything it returns but hands them to getTarget', async () => {
       const created = await service.create({ name: 'secret', url: SECRET_URL, transport: 'sse', enabled: false });
       const shown = JSON.stringify([created, await service.get(created.id), await service.list()]);
       expect(shown).not.toMatch(/CANARY123|pass|connectionUrl/);
@@ -94,7 +94,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
         transport: 'sse',
         enabled: false,
       });
-      expect(await service.getConnection(created.id)).toEqual({
+      expect(await service.getTarget(created.id)).toEqual({
         id: created.id,
         name: 'secret',
         url: 'https://up.example/mcp',
@@ -108,7 +108,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
     it('refuses a second gateway with the same name', async () => {
       await service.create({ name: 'alpha', url: 'http://127.0.0.1:8001/' });
       await expect(service.create({ name: 'alpha', url: 'http://127.0.0.1:8002/' })).rejects.toThrow(
-        new GatewayNameTakenError('alpha'),
+        new UpstreamNameTakenError('alpha'),
       );
     });
 
@@ -130,12 +130,12 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
 
     it('reports unknown and ill-formed ids as not found', async () => {
       for (const id of [UNKNOWN_ID, 'not-a-uuid', "1' OR '1'='1"]) {
-        await expect(service.get(id)).rejects.toBeInstanceOf(GatewayNotFoundError);
-        await expect(service.getConnection(id)).rejects.toBeInstanceOf(GatewayNotFoundError);
-        await expect(service.update(id, { enabled: false })).rejects.toBeInstanceOf(GatewayNotFoundError);
-        await expect(service.delete(id)).rejects.toBeInstanceOf(GatewayNotFoundError);
-        await expect(service.listTools(id)).rejects.toBeInstanceOf(GatewayNotFoundError);
-        await expect(service.replaceTools(id, [])).rejects.toBeInstanceOf(GatewayNotFoundError);
+        await expect(service.get(id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
+        await expect(service.getTarget(id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
+        await expect(service.update(id, { enabled: false })).rejects.toBeInstanceOf(UpstreamNotFoundError);
+        await expect(service.delete(id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
+        await expect(service.listTools(id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
+        await expect(service.replaceTools(id, [])).rejects.toBeInstanceOf(UpstreamNotFoundError);
       }
     });
 
@@ -143,10 +143,10 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
       await service.replaceTools(gw.id, [tool('echo')]);
       await service.delete(gw.id);
-      await expect(service.get(gw.id)).rejects.toBeInstanceOf(GatewayNotFoundError);
+      await expect(service.get(gw.id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
       const remaining: unknown[] = await moduleRef.get(DataSource).query('SELECT * FROM tools');
       expect(remaining).toEqual([]);
-      await expect(service.delete(gw.id)).rejects.toBeInstanceOf(GatewayNotFoundError);
+      await expect(service.delete(gw.id)).rejects.toBeInstanceOf(UpstreamNotFoundError);
     });
   });
 
@@ -162,7 +162,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
     it('refuses a rename to a name another gateway has', async () => {
       await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
       const b = await service.create({ name: 'b', url: 'http://127.0.0.1:8002/' });
-      await expect(service.update(b.id, { name: 'a' })).rejects.toThrow(new GatewayNameTakenError('a'));
+      await expect(service.update(b.id, { name: 'a' })).rejects.toThrow(new UpstreamNameTakenError('a'));
     });
 
     it('moves a gateway to a new URL, storing its credentials, and forgets the old health result', async () => {
@@ -176,7 +176,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
         lastHealthAt: null,
       });
       expect(JSON.stringify(moved)).not.toContain('CANARY123');
-      expect((await service.getConnection(gw.id)).connectionUrl).toBe(SECRET_URL);
+      expect((await service.getTarget(gw.id)).connectionUrl).toBe(SECRET_URL);
     });
 
     it('keeps the health result when only the credentials of the same URL change', async () => {
@@ -184,7 +184,7 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
       await service.recordHealth(gw.id, true);
       const rotated = await service.update(gw.id, { url: 'https://user:new@up.example/mcp?api_key=NEWKEY' });
       expect(rotated.lastHealthOk).toBe(true);
-      expect((await service.getConnection(gw.id)).connectionUrl).toBe('https://user:new@up.example/mcp?api_key=NEWKEY');
+      expect((await service.getTarget(gw.id)).connectionUrl).toBe('https://user:new@up.example/mcp?api_key=NEWKEY');
     });
 
     it('changes nothing, not even updatedAt, when the patch matches the stored values', async () => {
@@ -309,22 +309,21 @@ describe.each(['sqlite', 'postgres'] as const)('GatewaysService on %s', (kind) =
     });
   });
 
-  describe('TypeOrmGatewayDirectory', () => {
-    it('lists only enabled gateways, as id and canonical URL, in creation order', async () => {
+  describe('GatewayRepository', () => {
+    it('lists only enabled upstreams, as id and canonical URL, in creation order', async () => {
       const a = await service.create({ name: 'a', url: SECRET_URL });
       await service.create({ name: 'off', url: 'http://127.0.0.1:8002/', enabled: false });
       const c = await service.create({ name: 'c', url: 'http://127.0.0.1:8003/mcp' });
-      expect(await directory.listEnabled()).toEqual([
+      expect(await directory.listEnabledRefs()).toEqual([
         { id: a.id, url: 'https://up.example/mcp' },
         { id: c.id, url: 'http://127.0.0.1:8003/mcp' },
       ]);
-      expect(await TypeOrmGatewayDirectory.fromDataSource(moduleRef.get(DataSource)).listEnabled()).toHaveLength(2);
     });
 
-    it('lists the enabled connections in the same order', async () => {
+    it('lists the enabled targets in the same order', async () => {
       const a = await service.create({ name: 'a', url: SECRET_URL });
       const b = await service.create({ name: 'b', url: 'http://127.0.0.1:8002/' });
-      expect((await service.listEnabledConnections()).map((c) => c.id)).toEqual([a.id, b.id]);
+      expect((await service.listEnabledTargets()).map((c) => c.id)).toEqual([a.id, b.id]);
     });
   });
 });

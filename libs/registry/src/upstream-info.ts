@@ -1,8 +1,8 @@
 import type { Gateway } from './entities/gateway.entity';
-import type { GatewayInfo } from './types';
+import type { UpstreamInfo } from './types';
 
 /** Copies the shareable fields of a row, by name, so nothing else can slip into a response. */
-export function toGatewayInfo(row: Gateway): GatewayInfo {
+export function toUpstreamInfo(row: Gateway): UpstreamInfo {
   return {
     id: row.id,
     name: row.name,

@@ -1,0 +1,64 @@
+/**
+ * Every log line and error text of the classification library, as small factories: one tone
+ * (a plain sentence, the subject first, no trailing period), and tests assert through them.
+ * Upstreams are named by their redacted URL only.
+ */
+export const classificationMessages = {
+  // Scheduler
+  disabled: () => 'Hot/cold classification disabled',
+  alreadyRunning: () => 'Classification scheduler already running',
+  started: (instanceId: string, store: string, intervalSeconds: number) =>
+    `Classification scheduler started (instance=${instanceId}, store=${store}, interval=${intervalSeconds}s)`,
+  stopped: () => 'Classification scheduler stopped',
+  lockReleased: () => 'Leader lock released',
+  lockNotOurs: () => 'Leader lock was no longer ours; left as it is',
+  cycleFailed: (reason: string) => `Classification cycle failed: ${reason}`,
+  notLeader: (instanceId: string) => `Not the classification leader (instance=${instanceId})`,
+  nothingToClassify: () => 'No enabled upstreams; nothing to classify',
+  fencedOut: () => 'Classification not published: another worker holds the leader lock now',
+  published: (hot: number, cold: number, total: number, eligible: number) =>
+    `Classification published: ${hot} hot, ${cold} cold (N=${total}, eligible=${eligible})`,
+  underutilized: (reason: string) => `Underutilization: ${reason}`,
+  underutilizedReason: (eligible: number, hotCap: number) =>
+    `Only ${eligible} servers have pooled sessions, below hot_cap=${hotCap}`,
+
+  // Health
+  loopNotRunning: () => 'classification loop is not running',
+  cyclesFailing: (count: number) => `${count} classification cycles failed in a row`,
+
+  // Poll gate (every doubt means "poll")
+  decisionFailed: (url: string, reason: string) => `Poll decision for ${url} failed, polling anyway: ${reason}`,
+  markFailed: (pollType: string, url: string, reason: string) =>
+    `Could not record the ${pollType} poll of ${url}: ${reason}`,
+  classReadFailed: (url: string, reason: string) => `Could not read the class of ${url}: ${reason}`,
+  publishedReadFailed: (reason: string) => `Could not read the published classification: ${reason}`,
+  invalidPollTime: (pollType: string, url: string) => `Ignoring an invalid ${pollType} poll time stored for ${url}`,
+
+  // Leader lock
+  leadershipAcquired: (instanceId: string) => `Leadership acquired (${instanceId})`,
+  leadershipLost: (instanceId: string) => `Leadership lost (${instanceId})`,
+  leadershipGivenUp: (instanceId: string, deleted: boolean) =>
+    `Leadership given up (${instanceId}); lock ${deleted ? 'released' : 'not held any more'}`,
+  releaseFailed: (instanceId: string, reason: string) =>
+    `Failed to release the leader lock (${instanceId}): ${reason}`,
+  renewFailed: (reason: string, held: boolean) =>
+    `Leader lock acquire/renew failed (${reason}); read back: ${held ? 'held by us' : 'not ours'}`,
+  renewAndReadBackFailed: (reason: string, readReason: string) =>
+    `Leader lock acquire/renew failed (${reason}) and read-back failed (${readReason}); not leader`,
+
+  // Redis connections
+  redisError: (reason: string) => `Redis connection error: ${reason}`,
+  redisErrorRepeated: (reason: string) => `Redis connection error (repeated): ${reason}`,
+  redisReady: () => 'Redis connection ready again',
+  pipelineDiscarded: () => 'Redis pipeline was discarded',
+
+  // Options and arguments
+  noDirectory: () =>
+    'ClassificationModule has no upstreamDirectory and no registry: import it with the registry ' +
+    '(registry: true, the default, with RegistryDatabaseModule at the root) or pass upstreamDirectory',
+  invalidOptions: (problems: readonly string[]) => `Invalid ClassificationModule options: ${problems.join('; ')}`,
+  invalidHotRatio: (value: unknown) => `hotRatio must be a number between 0 and 1, got ${String(value)}`,
+  invalidTtl: (what: string, value: unknown) => `${what} must be a positive whole number of seconds, got ${String(value)}`,
+  invalidInterval: (value: unknown) => `intervalSeconds must be a positive number, got ${String(value)}`,
+  invalidEpoch: (value: unknown) => `Not an epoch time in seconds: ${String(value)}`,
+} as const;

@@ -1,0 +1,9 @@
+/** Every message of the common helpers, as small factories: one tone, and tests assert through them. */
+export const commonMessages = {
+  deadlineExceeded: (what: string, ms: number) => `${what} did not finish within ${ms} ms`,
+  unknownError: () => 'unknown error',
+  runFailed: (task: string, reason: string) => `${task} failed: ${reason}`,
+  alreadyRunning: (task: string) => `${task} is already running`,
+  invalidPeriod: (task: string, field: string, value: unknown) =>
+    `${task}: ${field} must be a positive number of milliseconds, got ${String(value)}`,
+} as const;

@@ -1,0 +1,26 @@
+/**
+ * Every log line and error text of the registry, as small factories: one tone, and tests
+ * assert through them. Messages never quote a URL that may carry credentials. The admin API
+ * calls an upstream a "gateway" (its resource name), so the texts that reach it do too.
+ */
+export const registryMessages = {
+  notFound: () => 'gateway not found',
+  nameTaken: (name: string) => `a gateway named "${name}" already exists`,
+  invalidUrl: (reason: string) => `url ${reason}`,
+  storageFailed: (operation: string, driverMessage: string) => `registry ${operation} failed: ${driverMessage}`,
+  queryFailed: () => 'query failed',
+  healthCheckFailed: () => 'health check failed',
+
+  registered: (id: string, name: string, url: string) => `registered upstream ${id} "${name}" at ${url}`,
+  updated: (id: string, fields: readonly string[]) => `updated upstream ${id}: ${fields.join(', ')}`,
+  deleted: (id: string) => `deleted upstream ${id}`,
+
+  migrationLockTimeout: (ms: number) => `registry migration lock not acquired within ${ms} ms`,
+  missingDataSourceOptions: () => 'createRegistryDataSource needs DataSource options',
+
+  urlEmpty: () => 'must not be empty',
+  urlTooLong: (max: number) => `must be at most ${max} characters`,
+  urlNotAbsolute: () => 'is not a valid absolute URL',
+  urlScheme: () => 'must use http or https',
+  urlNoHost: () => 'must have a host',
+} as const;

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { errorMessage, redactError, redactSecrets } from '@app/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Gateway } from './entities/gateway.entity';
+import { UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
+import { GatewayRepository } from './gateway.repository';
+import { RegistryRevision } from './registry-revision';
+import { registryMessages as messages } from './registry.messages';
+import { isBusy, isUniqueViolation, toStorageError } from './storage-errors';
+import { ToolRepository } from './tool.repository';
+import type {
+  CreateUpstreamInput,
+  DiscoveredTool,
+  RegisteredUpstream,
+  RegisteredUpstreamWithTools,
+  ToolChanges,
+  ToolInfo,
+  UpdateUpstreamInput,
+  UpstreamInfo,
+} from './types';
+import { toUpstreamInfo } from './upstream-info';
+import { isUpstreamId } from './upstream-id';
+import { parseUpstreamUrl } from './upstream-url';
+
+const TOOL_WRITE_ATTEMPTS = 3;
+
+/**
+ * The rules of the upstream registry: registration and its order, what a change of address
+ * resets, health results, tool discovery results, and which changes bump the revision.
+ * Storage is the repositories' business.
+ */
+@Injectable()
+export class UpstreamsService {
+  private readonly logger = new Logger(UpstreamsService.name);
+  private lastCreatedAt = 0;
+
+  constructor(
+    private readonly gateways: GatewayRepository,
+    private readonly tools: ToolRepository,
+    private readonly revisions: RegistryRevision,
+  ) {}
+
+  /** See RegistryRevision: grows with every change this process makes to what is served. */
+  get revision(): number {
+    return this.revisions.current;
+  }
+
+  async create(input: CreateUpstreamInput): Promise<UpstreamInfo> {
+    const target = parseUpstreamUrl(input.url);
+    // Registration order is the directory order: two registrations in one millisecond must
+    // not fall back to the (random) id to decide it.
+    const now = new Date(Math.max(Date.now(), this.lastCreatedAt + 1));
+    this.lastCreatedAt = now.getTime();
+    const id = randomUUID();
+    try {
+      await this.gateways.insert({
+        id,
+        name: input.name,
+        url: target.url,
+        connectionUrl: target.connectionUrl,
+        hasCredentials: target.hasCredentials,
+        transport: input.transport ?? 'streamablehttp',
+        enabled: input.enabled ?? true,
+        createdAt: now,
+        updatedAt: now,
+        lastHealthOk: null,
+        lastHealthError: null,
+        lastHealthAt: null,
+        lastSeenAt: null,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UpstreamNameTakenError(input.name);
+      throw toStorageError('create', error, target.connectionUrl);
+    }
+    this.revisions.bump();
+    this.logger.log(messages.registered(id, input.name, target.url));
+    return this.get(id);
+  }
+
+  async list(): Promise<UpstreamInfo[]> {
+    return (await this.gateways.listAll()).map(toUpstreamInfo);
+  }
+
+  async get(id: string): Promise<UpstreamInfo> {
+    return toUpstreamInfo(await this.require(this.gateways.findById(id), id));
+  }
+
+  /** Renames, enables/disables, or moves an upstream. A new address or transport resets its health. */
+  async update(id: string, patch: UpdateUpstreamInput): Promise<UpstreamInfo> {
+    const existing = await this.require(this.gateways.findWithConnectionUrl(id), id);
+    const changes: QueryDeepPartialEntity<Gateway> = {};
+    let connectionUrl = existing.connectionUrl;
+    if (patch.name !== undefined && patch.name !== existing.name) changes.name = patch.name;
+    if (patch.enabled !== undefined && patch.enabled !== existing.enabled) changes.enabled = patch.enabled;
+    let moved = false;
+    if (patch.transport !== undefined && patch.transport !== existing.transport) {
+      changes.transport = patch.transport;
+      moved = true;
+    }
+    if (patch.url !== undefined) {
+      const target = parseUpstreamUrl(patch.url);
+      if (target.connectionUrl !== existing.connectionUrl) {
+        changes.url = target.url;
+        changes.connectionUrl = target.connectionUrl;
+        changes.hasCredentials = target.hasCredentials;
+        connectionUrl = target.connectionUrl;
+        // Rotated credentials alone leave the server, and so its last health result, the same.
+        moved ||= target.url !== existing.url;
+      }
+    }
+    const fields = Object.keys(changes).filter((field) => field !== 'connectionUrl');
+    if (fields.length === 0) return toUpstreamInfo(existing);
+    if (moved) Object.assign(changes, { lastHealthOk: null, lastHealthError: null, lastHealthAt: null });
+    changes.updatedAt = new Date();
+    try {
+      await this.gateways.update(id, changes);
+    } catch (error) {
+      if (isUniqueViolation(error) && typeof changes.name === 'string') throw new UpstreamNameTakenError(changes.name);
+      throw toStorageError('update', error, connectionUrl);
+    }
+    this.revisions.bump();
+    this.logger.log(messages.updated(id, fields));
+    return this.get(id);
+  }
+
+  /** Deletes an upstream and, by cascade, its tools. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.gateways.delete(id))) throw new UpstreamNotFoundError(id);
+    this.revisions.bump();
+    this.logger.log(messages.deleted(id));
+  }
+
+  /** Everything needed to dial the upstream, credentials included. */
+  getTarget(id: string): Promise<RegisteredUpstream> {
+    return this.require(this.gateways.findTarget(id), id);
+  }
+
+  /** Every enabled upstream's target, in directory order. */
+  listEnabledTargets(): Promise<RegisteredUpstream[]> {
+    return this.gateways.listEnabledTargets();
+  }
+
+  /**
+   * Stores the result of a health check; the error text is redacted against the upstream's own
+   * credentials first. Returns whether the health state changed (first result, or ok flipped),
+   * so callers can log transitions only; false as well when the upstream was deleted meanwhile.
+   */
+  async recordHealth(id: string, ok: boolean, error?: unknown): Promise<boolean> {
+    const row = await this.gateways.findHealthState(id);
+    if (row === null) return false;
+    const now = new Date();
+    const changes: QueryDeepPartialEntity<Gateway> = ok
+      ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now }
+      : {
+          lastHealthOk: false,
+          lastHealthError: redactSecrets(
+            error === undefined ? messages.healthCheckFailed() : errorMessage(error),
+            row.connectionUrl,
+          ),
+          lastHealthAt: now,
+        };
+    const changed = (await this.gateways.update(id, changes)) && row.lastHealthOk !== ok;
+    if (changed) this.revisions.bump();
+    return changed;
+  }
+
+  /** The message of an error about this upstream, with its credentials and URLs redacted. */
+  async redactError(id: string, error: unknown): Promise<string> {
+    const row = await this.gateways.findHealthState(id);
+    return redactError(error, row?.connectionUrl);
+  }
+
+  /**
+   * Makes the stored tools of an upstream exactly `tools` and counts the discovery as a
+   * successful contact. Returns the names added, updated and removed.
+   */
+  async replaceTools(id: string, tools: readonly DiscoveredTool[]): Promise<ToolChanges> {
+    if (!isUpstreamId(id)) throw new UpstreamNotFoundError(id);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const written = await this.tools.replace(id, tools);
+        if (written.added.length + written.updated.length + written.removed.length > 0) this.revisions.bump();
+        return written;
+      } catch (error) {
+        // Another worker's concurrent refresh of the same upstream won the race: start over on its result.
+        if (attempt < TOOL_WRITE_ATTEMPTS && (isUniqueViolation(error) || isBusy(error))) continue;
+        throw toStorageError('tool update', error);
+      }
+    }
+  }
+
+  /** Every enabled upstream's target with its stored tools, in directory order. */
+  async listEnabledWithTools(): Promise<RegisteredUpstreamWithTools[]> {
+    const targets = await this.gateways.listEnabledTargets();
+    const tools = await this.tools.listByUpstreams(targets.map((t) => t.id));
+    return targets.map((target) => ({ ...target, tools: tools.get(target.id) ?? [] }));
+  }
+
+  /** The stored tools of an upstream, by name. */
+  async listTools(id: string): Promise<ToolInfo[]> {
+    await this.require(this.gateways.findById(id), id);
+    return this.tools.listByUpstream(id);
+  }
+
+  private async require<T>(found: Promise<T | null>, id: string): Promise<T> {
+    const row = await found;
+    if (row === null) throw new UpstreamNotFoundError(id);
+    return row;
+  }
+}
