@@ -14,6 +14,7 @@ export type {
 } from './types';
 export { systemClock, type Clock } from '@app/common';
 export { ClassificationModule } from './classification.module';
+export { adaptSessionPool } from './session-pool-adapter';
 export { CLASSIFICATION_MODULE_OPTIONS, type ClassificationModuleExtras } from './classification.module-definition';
 export { classificationMessages } from './classification.messages';
 export {

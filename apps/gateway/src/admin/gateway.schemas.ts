@@ -1,4 +1,4 @@
-import { GATEWAY_TRANSPORTS, InvalidUpstreamUrlError, parseUpstreamUrl } from '@app/registry';
+import { UPSTREAM_TRANSPORTS, InvalidUpstreamUrlError, parseUpstreamUrl } from '@app/registry';
 import { z } from 'zod';
 
 export const MAX_GATEWAY_NAME_LENGTH = 100;
@@ -24,8 +24,8 @@ const url = z
     }
   });
 
-const transport = z.enum(GATEWAY_TRANSPORTS, {
-  errorMap: () => ({ message: `must be one of ${GATEWAY_TRANSPORTS.map((t) => `"${t}"`).join(', ')}` }),
+const transport = z.enum(UPSTREAM_TRANSPORTS, {
+  errorMap: () => ({ message: `must be one of ${UPSTREAM_TRANSPORTS.map((t) => `"${t}"`).join(', ')}` }),
 });
 
 const enabled = z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' });

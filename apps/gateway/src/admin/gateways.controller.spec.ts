@@ -1,6 +1,6 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { GatewaysService, RegistryDatabaseModule, UPSTREAM_HOST_RESOLVER, type HostResolver } from '@app/registry';
+import { UpstreamsService, RegistryDatabaseModule, UPSTREAM_HOST_RESOLVER, type HostResolver } from '@app/registry';
 import { createSqliteTestDatabase, type TestDatabase } from '@app/registry/testing/test-databases';
 import request, { type Response } from 'supertest';
 import { CaptureLogger } from '../../test/support/capture-logger';
@@ -32,7 +32,7 @@ const fakeResolver: HostResolver = async (host) => {
 interface Harness {
   app: INestApplication;
   logs: CaptureLogger;
-  service: GatewaysService;
+  service: UpstreamsService;
   refresher: jest.Mocked<ToolRefresher>;
   bodies: string[];
   http(): request.Agent;
@@ -69,7 +69,7 @@ async function startAdminApi(
     logs,
     refresher,
     bodies,
-    service: app.get(GatewaysService),
+    service: app.get(UpstreamsService),
     http: () =>
       request
         .agent(server)
@@ -242,7 +242,7 @@ describe('Admin API /gateways', () => {
         expect(body).not.toContain('connectionUrl');
       }
       expect(h.logs.text()).not.toMatch(/CANARY123|pass@/);
-      expect((await h.service.getConnection(id)).connectionUrl).toBe(SECRET_URL.replace('CANARY123', 'CANARY123b'));
+      expect((await h.service.getTarget(id)).connectionUrl).toBe(SECRET_URL.replace('CANARY123', 'CANARY123b'));
     });
   });
 

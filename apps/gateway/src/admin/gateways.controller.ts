@@ -17,7 +17,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { GatewayNotFoundError, GatewaysService, type GatewayInfo, type ToolInfo } from '@app/registry';
+import { UpstreamNotFoundError, UpstreamsService, type UpstreamInfo, type ToolInfo } from '@app/registry';
 import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
 import { AdminTokenGuard } from './admin-token.guard';
 import { GatewayIdPipe } from './gateway-id.pipe';
@@ -32,7 +32,7 @@ import { UpstreamUrlValidator } from './upstream-url.validator';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 /**
- * The admin API of the gateway registry. Every answer is built from GatewayInfo, which has
+ * The admin API of the gateway registry. Every answer is built from UpstreamInfo, which has
  * the canonical URL and `hasCredentials` but never the connection URL.
  */
 @Controller('gateways')
@@ -42,13 +42,13 @@ export class GatewaysController {
   private readonly logger = new Logger(GatewaysController.name);
 
   constructor(
-    private readonly gateways: GatewaysService,
+    private readonly gateways: UpstreamsService,
     private readonly urls: UpstreamUrlValidator,
     @Optional() @Inject(TOOL_REFRESHER) private readonly refresher?: ToolRefresher,
   ) {}
 
   @Post()
-  async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<GatewayInfo> {
+  async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<UpstreamInfo> {
     await this.urls.assertAllowed(body.url);
     const created = await this.gateways.create(body);
     if (created.enabled) this.discoverSoon(created.id);
@@ -56,12 +56,12 @@ export class GatewaysController {
   }
 
   @Get()
-  list(): Promise<GatewayInfo[]> {
+  list(): Promise<UpstreamInfo[]> {
     return this.gateways.list();
   }
 
   @Get(':id')
-  get(@Param('id', GatewayIdPipe) id: string): Promise<GatewayInfo> {
+  get(@Param('id', GatewayIdPipe) id: string): Promise<UpstreamInfo> {
     return this.gateways.get(id);
   }
 
@@ -69,7 +69,7 @@ export class GatewaysController {
   async update(
     @Param('id', GatewayIdPipe) id: string,
     @Body(new ZodValidationPipe(updateGatewaySchema)) body: UpdateGatewayBody,
-  ): Promise<GatewayInfo> {
+  ): Promise<UpstreamInfo> {
     if (body.url !== undefined) await this.urls.assertAllowed(body.url);
     const updated = await this.gateways.update(id, body);
     const reconnect = body.url !== undefined || body.transport !== undefined || body.enabled === true;
@@ -109,7 +109,7 @@ export class GatewaysController {
     try {
       return await this.refresher.refresh(id);
     } catch (error) {
-      if (error instanceof HttpException || error instanceof GatewayNotFoundError) throw error;
+      if (error instanceof HttpException || error instanceof UpstreamNotFoundError) throw error;
       const message = await this.gateways.redactError(id, error);
       this.logger.warn(`tool refresh of gateway ${id} failed: ${message}`);
       throw new BadGatewayException(`tool refresh failed: ${message}`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayNotFoundError, GatewaysService } from '@app/registry';
-import type { CatalogUpstream, UpstreamCatalog, UpstreamTarget } from '../mcp';
+import { UpstreamNotFoundError, UpstreamsService } from '@app/registry';
+import type { UpstreamTarget } from '@app/registry';
+import type { CatalogUpstream, UpstreamCatalog } from '../mcp';
 
 /**
  * The MCP layer's view of the registry: enabled upstreams not known to be unhealthy (a new one
@@ -8,7 +9,7 @@ import type { CatalogUpstream, UpstreamCatalog, UpstreamTarget } from '../mcp';
  */
 @Injectable()
 export class RegistryUpstreamCatalog implements UpstreamCatalog {
-  constructor(private readonly gateways: GatewaysService) {}
+  constructor(private readonly gateways: UpstreamsService) {}
 
   async listActive(): Promise<CatalogUpstream[]> {
     const upstreams = await this.gateways.listEnabledWithTools();
@@ -30,12 +31,12 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
 
   async get(id: string): Promise<UpstreamTarget | null> {
     try {
-      const c = await this.gateways.getConnection(id);
+      const c = await this.gateways.getTarget(id);
       return c.enabled
         ? { id: c.id, name: c.name, url: c.url, connectionUrl: c.connectionUrl, transport: c.transport }
         : null;
     } catch (error) {
-      if (error instanceof GatewayNotFoundError) return null;
+      if (error instanceof UpstreamNotFoundError) return null;
       throw error;
     }
   }

@@ -6,9 +6,9 @@ import {
   type ClassificationConfig,
   type ServerClass,
 } from '@app/classification';
-import { GatewaysService } from '@app/registry';
+import { UpstreamsService } from '@app/registry';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
-import { PollStats } from '../polling/poll-stats';
+import { PollStats } from './poll-stats';
 
 interface GatewayView {
   id: string;
@@ -32,7 +32,7 @@ export class ClassificationController {
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
     private readonly scheduler: ClassificationScheduler,
     private readonly gate: PollGate,
-    private readonly gateways: GatewaysService,
+    private readonly gateways: UpstreamsService,
     private readonly stats: PollStats,
   ) {}
 

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PollGate } from '@app/classification';
-import { GatewaysService, type GatewayConnection } from '@app/registry';
+import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { UpstreamControlClient } from '../mcp';
-import { PollStats } from '../polling/poll-stats';
+import { PollStats } from '../classification/poll-stats';
 import type { ToolRefresher, ToolRefreshResult } from './tool-refresher';
 
 /**
@@ -16,19 +16,19 @@ export class ToolDiscoveryService implements ToolRefresher {
   private readonly inFlight = new Map<string, Promise<ToolRefreshResult>>();
 
   constructor(
-    private readonly gateways: GatewaysService,
+    private readonly gateways: UpstreamsService,
     private readonly control: UpstreamControlClient,
     private readonly gate: PollGate,
     private readonly stats: PollStats,
   ) {}
 
   async refresh(gatewayId: string): Promise<ToolRefreshResult> {
-    const connection = await this.gateways.getConnection(gatewayId);
+    const connection = await this.gateways.getTarget(gatewayId);
     return this.refreshConnection(connection);
   }
 
   /** For pollers that already hold the connection details. */
-  refreshConnection(connection: GatewayConnection): Promise<ToolRefreshResult> {
+  refreshConnection(connection: RegisteredUpstream): Promise<ToolRefreshResult> {
     const running = this.inFlight.get(connection.id);
     if (running) return running;
     const work = this.discover(connection).finally(() => this.inFlight.delete(connection.id));
@@ -36,7 +36,7 @@ export class ToolDiscoveryService implements ToolRefresher {
     return work;
   }
 
-  private async discover(connection: GatewayConnection): Promise<ToolRefreshResult> {
+  private async discover(connection: RegisteredUpstream): Promise<ToolRefreshResult> {
     let tools;
     try {
       tools = await this.control.listTools(connection);

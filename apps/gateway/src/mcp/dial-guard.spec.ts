@@ -4,7 +4,7 @@ import { startSampleServer, type SampleServer } from '../../test/support/sample-
 import { AddressDialGuard } from './dial-guard';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 const target = (url: string): UpstreamTarget => ({
   id: 'gw-1',

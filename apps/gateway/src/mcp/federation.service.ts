@@ -19,7 +19,7 @@ import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-poo
 import { FederatedToolTable, type FederatedTool } from './tool-names';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /** How long one read of the upstream catalog serves /mcp requests. */
 export const TOOL_TABLE_TTL_MS = 1000;

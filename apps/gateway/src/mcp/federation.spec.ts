@@ -16,7 +16,7 @@ import { McpSessionPool } from './session-pool';
 import type { CatalogUpstream } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 const CANARY = 'CANARY123';
 
@@ -186,7 +186,9 @@ describe('Federation endpoint /mcp', () => {
     expect(beta.stats().sessionsOpened).toBe(opened);
     const betaUsage = pool.usage().filter((s) => s.gatewayId === 'gw-beta');
     expect(betaUsage).toHaveLength(1);
-    expect(betaUsage[0]).toMatchObject({ url: `${beta.url}?api_key=${CANARY}`, active: false });
+    // Usage names the upstream by its canonical URL: the credential stays out of it.
+    expect(betaUsage[0]).toMatchObject({ url: beta.url, active: false });
+    expect(JSON.stringify(betaUsage)).not.toContain(CANARY);
     expect(betaUsage[0].useCount).toBeGreaterThanOrEqual(3);
     expect(betaUsage[0].lastUsed).toBeGreaterThan(Date.now() - 60_000);
   });

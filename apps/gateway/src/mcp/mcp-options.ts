@@ -45,3 +45,25 @@ export function sessionPoolOptionsFromConfig(config: AppConfig): SessionPoolOpti
 export function controlOptionsFromConfig(config: AppConfig): UpstreamControlOptions {
   return { timeoutMs: config.upstreamTimeoutMs };
 }
+
+const POSITIVE_POOL_OPTIONS = [
+  'maxPerKey',
+  'idleTtlMs',
+  'maxAgeMs',
+  'acquireTimeoutMs',
+  'connectTimeoutMs',
+  'callTimeoutMs',
+] as const satisfies ReadonlyArray<keyof SessionPoolOptions>;
+
+/** Throws, naming the option, when a limit is not a positive number (or maxPerKey not an integer). */
+export function validateSessionPoolOptions(options: SessionPoolOptions): void {
+  for (const name of POSITIVE_POOL_OPTIONS) {
+    const value = options[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new Error(`Session pool option ${name} must be a positive number (got ${String(value)})`);
+    }
+  }
+  if (!Number.isInteger(options.maxPerKey)) {
+    throw new Error(`Session pool option maxPerKey must be an integer (got ${options.maxPerKey})`);
+  }
+}

@@ -18,7 +18,7 @@ import {
   controlOptionsFromConfig,
   sessionPoolOptionsFromConfig,
 } from './mcp-options';
-import { PoolUsageSource } from './pool-usage.source';
+import { SessionPoolSweeper } from './session-pool.sweeper';
 import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
@@ -38,8 +38,9 @@ export interface McpModuleOptions {
 }
 
 /**
- * The MCP layer: pooled upstream sessions, the gateway's own control calls, the pool's usage
- * for classification, and the `/mcp` federation endpoint. Needs APP_CONFIG (global).
+ * The MCP layer: pooled upstream sessions and their sweeper, the gateway's own control calls,
+ * and the `/mcp` federation endpoint. Needs APP_CONFIG (global). Register it once (the app's
+ * UpstreamMcpModule does) and import that module wherever the pool is needed.
  */
 @Module({})
 export class McpModule {
@@ -69,11 +70,11 @@ export class McpModule {
         },
         UpstreamConnector,
         McpSessionPool,
-        PoolUsageSource,
+        SessionPoolSweeper,
         UpstreamControlClient,
         FederationService,
       ],
-      exports: [McpSessionPool, PoolUsageSource, UpstreamControlClient, UPSTREAM_CATALOG],
+      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG],
     };
   }
 }

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { SessionIdentity } from './session-identity';
-import type { UpstreamTarget, UpstreamTransport } from './upstream-target';
+import type { UpstreamTarget, UpstreamTransport } from '@app/registry';
 
 /**
- * What makes two sessions interchangeable. `url` is the connection URL and may carry
- * credentials: the key is kept in memory and reported to the usage adapter, never logged.
+ * What makes two sessions interchangeable. The connection URL (which may carry credentials)
+ * enters only as a digest, so rotated credentials get new sessions and the key holds none.
  */
 export interface PoolKey {
   user: string;
+  /** The upstream's canonical URL. */
   url: string;
+  /** Digest of the connection URL. */
+  connectionHash: string;
   /** Hash of the forwarded identity headers, so different credentials never share a session. */
   identityHash: string;
   transport: UpstreamTransport;
@@ -18,7 +21,8 @@ export interface PoolKey {
 export function poolKeyOf(target: UpstreamTarget, identity: SessionIdentity): PoolKey {
   return {
     user: identity.user,
-    url: target.connectionUrl,
+    url: target.url,
+    connectionHash: sha256(target.connectionUrl),
     identityHash: identityHashOf(identity.headers),
     transport: target.transport,
     gatewayId: target.id,
@@ -27,7 +31,7 @@ export function poolKeyOf(target: UpstreamTarget, identity: SessionIdentity): Po
 
 /** An opaque id for a key; a digest, so the map's keys hold no credentials either. */
 export function poolKeyId(key: PoolKey): string {
-  return sha256(JSON.stringify([key.user, key.url, key.identityHash, key.transport, key.gatewayId]));
+  return sha256(JSON.stringify([key.user, key.connectionHash, key.identityHash, key.transport, key.gatewayId]));
 }
 
 function identityHashOf(headers: Readonly<Record<string, string>> | undefined): string {

@@ -1,7 +1,7 @@
 import type { PoolKey } from './pool-key';
 import type { SessionIdentity } from './session-identity';
 import type { UpstreamConnection } from './upstream-connector';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 export type PooledSessionState = 'active' | 'idle' | 'closed';
 

@@ -9,7 +9,7 @@ import {
 import type { PooledSession } from './pooled-session';
 import { isSessionFailure, toUpstreamError } from './upstream-error';
 import type { UpstreamSession } from './upstream-session';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /** A checked-out session: counts every client call and flags the session on transport failure. */
 export class SessionLease implements UpstreamSession {

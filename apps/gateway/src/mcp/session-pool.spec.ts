@@ -6,10 +6,11 @@ import { targetFor, testPoolOptions } from '../../test/support/sample-targets';
 import type { SessionPoolOptions } from './mcp-options';
 import { ANONYMOUS_IDENTITY } from './session-identity';
 import { McpSessionPool } from './session-pool';
+import { SessionPoolSweeper } from './session-pool.sweeper';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 const textOf = (result: { content: Array<{ type: string; text?: string }> }): string | undefined =>
   result.content.find((c) => c.type === 'text')?.text;
@@ -176,7 +177,7 @@ describe('McpSessionPool', () => {
   it('sweeps expired sessions on its own timer once the module starts', async () => {
     clock.now = Date.now();
     makePool({ idleTtlMs: 150, sweepIntervalMs: 25, now: Date.now });
-    pool.onModuleInit();
+    new SessionPoolSweeper(pool).onApplicationBootstrap();
     await echo(targetFor(server), 'x');
     expect(pool.metrics().sessions).toBe(1);
 

@@ -1,6 +1,6 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { redactUrl } from '@app/common';
-import { SESSION_POOL_OPTIONS, type SessionPoolOptions } from './mcp-options';
+import { SESSION_POOL_OPTIONS, validateSessionPoolOptions, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';
 import type { Grant, KeyBucket, PooledSession } from './pooled-session';
 import type { SessionIdentity } from './session-identity';
@@ -8,43 +8,15 @@ import { SessionLease } from './session-lease';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
 import { UpstreamConnector } from './upstream-connector';
 import type { UpstreamSession } from './upstream-session';
-import type { UpstreamTarget, UpstreamTransport } from './upstream-target';
-
-/** Usage of one pooled session. `url` is the pool key's connection URL: it may carry credentials. */
-export interface PooledSessionUsage {
-  url: string;
-  gatewayId: string;
-  transport: UpstreamTransport;
-  active: boolean;
-  /** Epoch ms of the last client call; 0 = never used. */
-  lastUsed: number;
-  useCount: number;
-  /** Epoch ms. */
-  createdAt: number;
-}
-
-/** Counts for health output and logs; free of URLs and identities. */
-export interface SessionPoolMetrics {
-  keys: number;
-  sessions: number;
-  active: number;
-  idle: number;
-  opening: number;
-  waiting: number;
-  totals: {
-    opened: number;
-    openFailures: number;
-    closedIdle: number;
-    closedAge: number;
-    closedBroken: number;
-    acquireTimeouts: number;
-  };
-}
+import type { UpstreamTarget } from '@app/registry';
+import { SessionPoolTotals } from './session-pool.totals';
+import type { PooledSessionUsage, SessionPoolMetrics } from './session-pool.types';
 
 type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown';
 
 const MIN_SWEEP_MS = 1_000;
 const MAX_SWEEP_MS = 60_000;
+
 
 /**
  * Pooled MCP client sessions to upstreams, keyed by (user, connection URL, identity hash,
@@ -52,46 +24,29 @@ const MAX_SWEEP_MS = 60_000;
  * checks and discovery use UpstreamControlClient, so usage figures reflect real demand.
  */
 @Injectable()
-export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class McpSessionPool implements BeforeApplicationShutdown {
   private readonly logger = new Logger(McpSessionPool.name);
   private readonly buckets = new Map<string, KeyBucket>();
   private readonly closing = new Set<Promise<void>>();
   private readonly now: () => number;
-  private sweepTimer: NodeJS.Timeout | undefined;
   private shutDown = false;
   private serial = 0;
-  private readonly totals: SessionPoolMetrics['totals'] = {
-    opened: 0,
-    openFailures: 0,
-    closedIdle: 0,
-    closedAge: 0,
-    closedBroken: 0,
-    acquireTimeouts: 0,
-  };
+  private readonly totals = new SessionPoolTotals();
 
   constructor(
     @Inject(SESSION_POOL_OPTIONS) private readonly options: SessionPoolOptions,
     private readonly connector: UpstreamConnector,
   ) {
-    validateOptions(options);
+    validateSessionPoolOptions(options);
     this.now = options.now ?? Date.now;
   }
 
-  onModuleInit(): void {
-    this.startSweeper();
-  }
-
-  onModuleDestroy(): void {
-    this.stopSweeper();
-  }
-
   /**
-   * Sessions close here rather than in onModuleDestroy: that hook runs first, when pollers and
-   * the classifier stop, and in-flight client calls still deserve their sessions until then.
+   * Sessions close here rather than in onModuleDestroy: that hook runs first, when the loops
+   * (pollers, classifier, sweeper) stop, and in-flight client calls still deserve their sessions.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shutDown = true;
-    this.stopSweeper();
     await this.closeAll();
   }
 
@@ -190,13 +145,13 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
     await Promise.all([...this.closing]);
   }
 
-  /** One entry per open session, idle or checked out. */
+  /** One entry per open session, idle or checked out, naming the upstream by id and canonical URL. */
   usage(): PooledSessionUsage[] {
     const out: PooledSessionUsage[] = [];
     for (const bucket of this.buckets.values()) {
       for (const session of [...bucket.active, ...bucket.idle]) {
         out.push({
-          url: bucket.key.url,
+          url: bucket.target.url,
           gatewayId: bucket.key.gatewayId,
           transport: bucket.key.transport,
           active: session.state === 'active',
@@ -227,26 +182,14 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
       idle,
       opening,
       waiting,
-      totals: { ...this.totals },
+      totals: this.totals.snapshot(),
     };
   }
 
-  private stopSweeper(): void {
-    if (this.sweepTimer) {
-      clearInterval(this.sweepTimer);
-      this.sweepTimer = undefined;
-    }
-  }
-
-  private startSweeper(): void {
-    if (this.sweepTimer || this.shutDown) {
-      return;
-    }
+  /** Period of the expiry sweep: half the shortest TTL, within 1 s to 60 s, unless configured. */
+  sweepIntervalMs(): number {
     const shortest = Math.min(this.options.idleTtlMs, this.options.maxAgeMs) / 2;
-    const interval = this.options.sweepIntervalMs ?? Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, shortest));
-    this.sweepTimer = setInterval(() => this.sweep(), interval);
-    // Expiry is housekeeping; it must never keep the process alive.
-    this.sweepTimer.unref();
+    return this.options.sweepIntervalMs ?? Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, shortest));
   }
 
   private bucketFor(target: UpstreamTarget, identity: SessionIdentity): KeyBucket {
@@ -302,7 +245,7 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
         session.broken = true;
       };
       bucket.opening -= 1;
-      this.totals.opened += 1;
+      this.totals.record('opened');
       if (this.shutDown) {
         this.retire(session, 'shutdown');
         throw new SessionPoolClosedError('The session pool closed while a session was being opened');
@@ -313,7 +256,7 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
     } catch (error) {
       if (!(error instanceof SessionPoolClosedError)) {
         bucket.opening -= 1;
-        this.totals.openFailures += 1;
+        this.totals.record('openFailures');
         this.passSlot(bucket);
       }
       throw error;
@@ -338,7 +281,7 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
         if (index >= 0) {
           bucket.waiters.splice(index, 1);
         }
-        this.totals.acquireTimeouts += 1;
+        this.totals.record('acquireTimeouts');
         reject(
           new SessionPoolExhaustedError(
             `No session to upstream "${bucket.target.name}" became free within ${timeoutMs} ms ` +
@@ -385,9 +328,7 @@ export class McpSessionPool implements OnModuleInit, OnModuleDestroy, BeforeAppl
     }
     session.state = 'closed';
     session.bucket.active.delete(session);
-    if (reason === 'idle') this.totals.closedIdle += 1;
-    if (reason === 'age') this.totals.closedAge += 1;
-    if (reason === 'broken') this.totals.closedBroken += 1;
+    this.totals.recordClose(reason);
     this.logger.debug(`Closing session #${session.serial} to ${describeTarget(session.bucket.target)} (${reason})`);
     const closing = session.connection.close().finally(() => this.closing.delete(closing));
     this.closing.add(closing);
@@ -407,24 +348,4 @@ function sizeOf(bucket: KeyBucket): number {
 /** Names an upstream for logs by its canonical URL, never by the pool key's connection URL. */
 function describeTarget(target: UpstreamTarget): string {
   return `"${target.name}" (${redactUrl(target.url)})`;
-}
-
-function validateOptions(options: SessionPoolOptions): void {
-  const positive: Array<keyof SessionPoolOptions> = [
-    'maxPerKey',
-    'idleTtlMs',
-    'maxAgeMs',
-    'acquireTimeoutMs',
-    'connectTimeoutMs',
-    'callTimeoutMs',
-  ];
-  for (const name of positive) {
-    const value = options[name];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new Error(`Session pool option ${name} must be a positive number (got ${String(value)})`);
-    }
-  }
-  if (!Number.isInteger(options.maxPerKey)) {
-    throw new Error(`Session pool option maxPerKey must be an integer (got ${options.maxPerKey})`);
-  }
 }

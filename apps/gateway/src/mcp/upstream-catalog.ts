@@ -1,4 +1,4 @@
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /** A tool as discovered on an upstream and stored by the registry. */
 export interface CatalogTool {

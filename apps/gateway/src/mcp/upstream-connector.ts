@@ -7,7 +7,7 @@ import { withDeadline } from '@app/common';
 import { DIAL_GUARD, type DialGuard } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { toUpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
 

@@ -13,7 +13,7 @@ import { McpSessionPool } from './session-pool';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
 import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /** An upstream whose tools/list hands out `pageSize` tools per page; `loop` makes it repeat a cursor forever. */
 async function startPagedUpstream(

@@ -5,7 +5,7 @@ import { withDeadline } from '@app/common';
 import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
 import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
 import { UpstreamError, toUpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 const DEFAULT_MAX_PAGES = 100;
 

@@ -1,7 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { DeadlineExceededError } from '@app/common';
 import { UpstreamError, isSessionFailure, toUpstreamError } from './upstream-error';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 const target: UpstreamTarget = {
   id: 'gw-1',

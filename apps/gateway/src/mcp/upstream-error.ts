@@ -1,6 +1,6 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { DeadlineExceededError, isErrorLike, redactSecrets, redactUrl } from '@app/common';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /**
  * timeout: no answer in time; unreachable: transport failure (refused, reset, HTTP error);

@@ -5,7 +5,7 @@ import type {
   ListToolsRequest,
   ListToolsResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /**
  * A checked-out pooled session. Each call counts as client use of the upstream (lastUsed,

@@ -1,13 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { errorMessage } from '@app/classification';
-import { GatewaysService, type GatewayConnection } from '@app/registry';
+import { errorMessage, RepeatingTask } from '@app/common';
+import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { UpstreamControlClient } from '../mcp';
 import { forEachLimited } from './concurrency';
-import { PollStats } from './poll-stats';
-import { RepeatingTask } from './repeating-task';
+import { PollStats } from '../classification/poll-stats';
 
 /**
  * Health checks (MCP `ping`) of every enabled upstream, every HEALTH_CHECK_INTERVAL seconds.
@@ -20,15 +19,19 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly gateways: GatewaysService,
+    private readonly gateways: UpstreamsService,
     private readonly control: UpstreamControlClient,
     private readonly stats: PollStats,
-    registry: SchedulerRegistry,
+    @Optional() registry?: SchedulerRegistry,
   ) {
     this.task = new RepeatingTask(
-      'health-poller',
-      config.healthCheckIntervalSeconds * 1000,
-      () => this.runOnce(),
+      {
+        name: 'health poll round',
+        periodMs: config.healthCheckIntervalSeconds * 1000,
+        // Each upstream call has its own deadline, so the calls in flight end within one of them.
+        stopWaitMs: config.upstreamTimeoutMs + 1000,
+        run: () => this.runOnce(),
+      },
       registry,
     );
   }
@@ -43,11 +46,11 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One round over every enabled upstream. */
   async runOnce(): Promise<void> {
-    const targets = await this.gateways.listEnabledConnections();
+    const targets = await this.gateways.listEnabledTargets();
     await forEachLimited(targets, this.config.pollConcurrency, (target) => this.check(target));
   }
 
-  private async check(target: GatewayConnection): Promise<void> {
+  private async check(target: RegisteredUpstream): Promise<void> {
     try {
       await this.control.ping(target);
       this.stats.record('health', 'performed');

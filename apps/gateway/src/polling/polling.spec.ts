@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ClassificationScheduler } from '@app/classification';
-import { GatewaysService, type GatewayInfo } from '@app/registry';
+import { UpstreamsService, type UpstreamInfo } from '@app/registry';
 import { createSqliteTestDatabase, type TestDatabase } from '@app/registry/testing/test-databases';
 import { AppModule } from '../app.module';
 import { ToolDiscoveryService } from '../discovery/tool-discovery.service';
@@ -10,7 +10,7 @@ import { startSampleServer, type SampleServer } from '../../test/support/sample-
 import { testAppConfig } from '../../test/support/test-app-config';
 import { DiscoveryPoller } from './discovery-poller';
 import { HealthPoller } from './health-poller';
-import { PollStats } from './poll-stats';
+import { PollStats } from '../classification/poll-stats';
 
 /**
  * The pollers inside the real gateway module (SQLite registry, sample MCP upstreams, real pool,
@@ -20,7 +20,7 @@ describe('Pollers', () => {
   let db: TestDatabase;
   let app: INestApplication;
   let servers: SampleServer[];
-  let gateways: GatewayInfo[];
+  let gateways: UpstreamInfo[];
 
   const listCalls = (s: SampleServer) => s.stats().methods['tools/list'] ?? 0;
 
@@ -32,8 +32,8 @@ describe('Pollers', () => {
     }).compile();
     app = module.createNestApplication({ logger: false });
     // Database and module providers only: no onApplicationBootstrap, so no loop or timer runs.
-    await app.get(GatewaysService).list();
-    const registry = app.get(GatewaysService);
+    await app.get(UpstreamsService).list();
+    const registry = app.get(UpstreamsService);
     gateways = [];
     for (const s of servers) gateways.push(await registry.create({ name: s.name, url: s.url }));
   });
@@ -47,7 +47,7 @@ describe('Pollers', () => {
   it('marks reachable upstreams healthy and a stopped one unhealthy', async () => {
     await servers[4].close();
     await app.get(HealthPoller).runOnce();
-    const registry = app.get(GatewaysService);
+    const registry = app.get(UpstreamsService);
     expect((await registry.get(gateways[0].id)).lastHealthOk).toBe(true);
     const down = await registry.get(gateways[4].id);
     expect(down.lastHealthOk).toBe(false);
@@ -58,7 +58,7 @@ describe('Pollers', () => {
     await app.get(ClassificationScheduler).runOnce();
     await app.get(DiscoveryPoller).runOnce();
     expect(servers.map(listCalls)).toEqual([1, 1, 1, 1, 1]);
-    expect((await app.get(GatewaysService).listTools(gateways[0].id)).map((t) => t.name).sort()).toEqual([
+    expect((await app.get(UpstreamsService).listTools(gateways[0].id)).map((t) => t.name).sort()).toEqual([
       'add',
       'echo',
       'whoami',
@@ -99,7 +99,7 @@ describe('Pollers', () => {
 
   it('counts client traffic as usage, and its own health checks and discoveries not at all', async () => {
     const pool = app.get(McpSessionPool);
-    const target = await app.get(GatewaysService).getConnection(gateways[3].id);
+    const target = await app.get(UpstreamsService).getTarget(gateways[3].id);
     await pool.withSession(target, ANONYMOUS_IDENTITY, (s) => s.callTool({ name: 'echo', arguments: { text: 'hi' } }));
     await app.get(HealthPoller).runOnce();
     await app.get(ClassificationScheduler).runOnce();

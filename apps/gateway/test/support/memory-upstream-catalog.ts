@@ -1,5 +1,5 @@
 import type { CatalogUpstream, UpstreamCatalog } from '../../src/mcp/upstream-catalog';
-import type { UpstreamTarget } from '../../src/mcp/upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
 /** An UpstreamCatalog held in memory, for tests that run the MCP layer without a registry. */
 export class MemoryUpstreamCatalog implements UpstreamCatalog {

@@ -1,5 +1,5 @@
 import type { SessionPoolOptions } from '../../src/mcp/mcp-options';
-import type { UpstreamTarget } from '../../src/mcp/upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 import type { SampleServer } from './sample-mcp-server';
 
 /** The upstream target of a sample server, as the registry would hand it to the MCP layer. */

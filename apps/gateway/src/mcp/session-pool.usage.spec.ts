@@ -3,12 +3,12 @@ import { deferred } from '../../test/support/async-helpers';
 import { CaptureLogger } from '../../test/support/capture-logger';
 import { testPoolOptions } from '../../test/support/sample-targets';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
-import { PoolUsageSource } from './pool-usage.source';
+import { adaptSessionPool } from '@app/classification';
 import { McpSessionPool } from './session-pool';
 import { UpstreamConnector } from './upstream-connector';
-import type { UpstreamTarget } from './upstream-target';
+import type { UpstreamTarget } from '@app/registry';
 
-describe('PoolUsageSource', () => {
+describe('McpSessionPool usage, as classification reads it', () => {
   let alpha: SampleServer;
   let beta: SampleServer;
   let pool: McpSessionPool;
@@ -26,11 +26,11 @@ describe('PoolUsageSource', () => {
     await Promise.all([alpha.close(), beta.close()]);
   });
 
-  it('reports an empty pool as no usage', () => {
-    expect(new PoolUsageSource(pool).snapshot()).toEqual([]);
+  it('reports an empty pool as no usage', async () => {
+    expect((await adaptSessionPool(pool).snapshot())).toEqual([]);
   });
 
-  it('reports checked-out sessions as active and pooled ones as idle, with the pool key URL and gateway id', async () => {
+  it('reports checked-out sessions as active and pooled ones as idle, by upstream id and canonical URL only', async () => {
     const alphaTarget: UpstreamTarget = {
       id: 'gw-alpha',
       name: 'alpha',
@@ -58,19 +58,21 @@ describe('PoolUsageSource', () => {
     });
     await pinged.promise;
 
-    const usage = new PoolUsageSource(pool).snapshot();
+    const usage = (await adaptSessionPool(pool).snapshot());
 
     expect(usage).toHaveLength(2);
     expect(usage).toEqual(
       expect.arrayContaining([
-        { url: `${alpha.url}?api_key=CANARY123`, gatewayId: 'gw-alpha', lastUsed: usedAt, useCount: 2, active: true },
+        { url: alpha.url, gatewayId: 'gw-alpha', lastUsed: usedAt, useCount: 2, active: true },
         { url: beta.url, gatewayId: 'gw-beta', lastUsed: usedAt, useCount: 1, active: false },
       ]),
     );
 
+    expect(JSON.stringify(pool.usage())).not.toContain('CANARY123');
+
     hold.resolve();
     await busy;
-    expect(new PoolUsageSource(pool).snapshot().every((s) => !s.active)).toBe(true);
+    expect((await adaptSessionPool(pool).snapshot()).every((s) => !s.active)).toBe(true);
   });
 
   it('reports a session that was opened but never used with lastUsed 0', async () => {
@@ -83,7 +85,7 @@ describe('PoolUsageSource', () => {
     };
     await pool.withSession(target, { user: 'ann' }, async () => undefined);
 
-    expect(new PoolUsageSource(pool).snapshot()).toEqual([
+    expect((await adaptSessionPool(pool).snapshot())).toEqual([
       { url: alpha.url, gatewayId: 'gw-alpha', lastUsed: 0, useCount: 0, active: false },
     ]);
   });
