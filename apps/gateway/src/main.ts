@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { errorMessage } from '@app/common';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
@@ -61,7 +62,7 @@ function handleShutdownSignals(app: INestApplication, graceMs: number): void {
       .close()
       .then(() => process.exit(0))
       .catch((error: unknown) => {
-        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(`Shutdown failed: ${errorMessage(error)}`);
         process.exit(1);
       });
   };
@@ -79,6 +80,6 @@ function logLevels(level: string | undefined): Level[] {
 }
 
 bootstrap().catch((error: unknown) => {
-  new Logger('Gateway').error(`Gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  new Logger('Gateway').error(`Gateway failed to start: ${errorMessage(error)}`);
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import { errorMessage } from '@app/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -59,7 +60,7 @@ export class FederationService {
       // Nest's body parser has already consumed the stream; hand over what it parsed.
       await transport.handleRequest(req, res, req.body);
     } catch (error) {
-      this.logger.error(`MCP request failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`MCP request failed: ${errorMessage(error)}`);
       if (!res.headersSent) {
         res
           .status(500)
