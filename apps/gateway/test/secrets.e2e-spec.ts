@@ -146,7 +146,7 @@ describe('credentials in a registered upstream URL', () => {
     expect(exit.code).toBe(0);
     const output = gateway.output();
     // The log did talk about these upstreams (so the search is not vacuous), just without their secrets.
-    expect(output).toContain('registered gateway');
+    expect(output).toContain('registered upstream');
     expect(output).toMatch(/refused is unhealthy/);
     expect(leaksIn(output)).toEqual([]);
   });

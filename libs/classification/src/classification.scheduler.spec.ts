@@ -9,7 +9,8 @@ import {
   newRedis,
   testPrefix,
 } from '../test/support';
-import { ClassificationScheduler } from './classification.scheduler';
+import { commonMessages } from '@app/common';
+import { CLASSIFICATION_TASK, ClassificationScheduler } from './classification.scheduler';
 import { classificationKeys } from './keys';
 import { PollGate } from './poll-gate';
 
@@ -199,7 +200,7 @@ describe('ClassificationScheduler cycle budget', () => {
     const scheduler = module.get(ClassificationScheduler);
     scheduler.start();
     await waitFor(() => scheduler.status().lastError !== null);
-    expect(scheduler.status().lastError).toBe('classification cycle did not finish within 800 ms');
+    expect(scheduler.status().lastError).toBe(commonMessages.deadlineExceeded(CLASSIFICATION_TASK, 800));
     expect(scheduler.status().running).toBe(true);
     await module.close();
   });

@@ -1,6 +1,6 @@
 /** Every message of the common helpers, as small factories: one tone, and tests assert through them. */
 export const commonMessages = {
-  deadlineExceeded: (what: string, ms: number) => `${what} did not finish within ${ms} ms`,
+  deadlineExceeded: (what: string, ms: number) => `${what} timed out after ${ms} ms`,
   unknownError: () => 'unknown error',
   runFailed: (task: string, reason: string) => `${task} failed: ${reason}`,
   alreadyRunning: (task: string) => `${task} is already running`,

@@ -142,7 +142,7 @@ describe('UpstreamControlClient', () => {
 
       expect(failure).toBeInstanceOf(UpstreamError);
       expect(failure).toMatchObject({ kind: 'timeout', upstreamId: 'gw-alpha' });
-      expect((failure as Error).message).toMatch(/did not finish within \d+ ms/);
+      expect((failure as Error).message).toMatch(/timed out after \d+ ms/);
       expect(elapsed).toBeGreaterThanOrEqual(250);
       expect(elapsed).toBeLessThan(1_500);
     }
