@@ -113,6 +113,8 @@ export class RepeatingTask {
     if (!this.active) return;
     this.disarm();
     this.timer = setTimeout(() => void this.tick(), delayMs);
+    // A loop alone never keeps the process alive; the server (or the caller) decides that.
+    this.timer.unref();
     this.registry?.addTimeout(this.options.name, this.timer);
   }
 

@@ -177,12 +177,14 @@ describe('McpSessionPool', () => {
   it('sweeps expired sessions on its own timer once the module starts', async () => {
     clock.now = Date.now();
     makePool({ idleTtlMs: 150, sweepIntervalMs: 25, now: Date.now });
-    new SessionPoolSweeper(pool).onApplicationBootstrap();
+    const sweeper = new SessionPoolSweeper(pool);
+    sweeper.onApplicationBootstrap();
     await echo(targetFor(server), 'x');
     expect(pool.metrics().sessions).toBe(1);
 
     await waitUntil(() => pool.metrics().sessions === 0, 5_000, 'the sweep');
     expect(pool.metrics().totals.closedIdle).toBe(1);
+    await sweeper.onModuleDestroy();
   });
 
   it('drops a broken session when the upstream goes away and opens a fresh one when it is back', async () => {
