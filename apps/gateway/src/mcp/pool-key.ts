@@ -8,8 +8,6 @@ import type { UpstreamTarget, UpstreamTransport } from '@app/registry';
  */
 export interface PoolKey {
   user: string;
-  /** The upstream's canonical URL. */
-  url: string;
   /** Digest of the connection URL. */
   connectionHash: string;
   /** Hash of the forwarded identity headers, so different credentials never share a session. */
@@ -21,7 +19,6 @@ export interface PoolKey {
 export function poolKeyOf(target: UpstreamTarget, identity: SessionIdentity): PoolKey {
   return {
     user: identity.user,
-    url: target.url,
     connectionHash: sha256(target.connectionUrl),
     identityHash: identityHashOf(identity.headers),
     transport: target.transport,

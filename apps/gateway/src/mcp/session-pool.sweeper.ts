@@ -10,9 +10,9 @@ export class SessionPoolSweeper implements OnApplicationBootstrap, OnModuleDestr
   private readonly periodMs: number;
 
   constructor(pool: McpSessionPool, @Optional() registry?: SchedulerRegistry) {
-    const periodMs = (this.periodMs = pool.sweepIntervalMs());
+    this.periodMs = pool.sweepIntervalMs();
     this.task = new RepeatingTask(
-      { name: 'session pool sweep', periodMs, run: async () => pool.sweep() },
+      { name: 'session pool sweep', periodMs: this.periodMs, run: async () => pool.sweep() },
       registry,
     );
   }
