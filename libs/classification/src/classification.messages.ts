@@ -22,6 +22,12 @@ export const classificationMessages = {
   underutilizedReason: (eligible: number, hotCap: number) =>
     `Only ${eligible} servers have pooled sessions, below hot_cap=${hotCap}`,
 
+  // Fleet usage
+  usagePublishFailed: (reason: string) => `Could not publish this worker's usage summary: ${reason}`,
+  usagePublishRecovered: () => "This worker's usage summary is published again",
+  usageSummaryRefused: (workerKeyId: string, reason: string) =>
+    `Ignoring the usage summary of worker ${workerKeyId}: ${reason}`,
+
   // Health
   loopNotRunning: () => 'classification loop is not running',
   cyclesFailing: (count: number) => `${count} classification cycles failed in a row`,
@@ -32,6 +38,12 @@ export const classificationMessages = {
     `Could not record the ${pollType} poll of ${url}: ${reason}`,
   classReadFailed: (url: string, reason: string) => `Could not read the class of ${url}: ${reason}`,
   publishedReadFailed: (reason: string) => `Could not read the published classification: ${reason}`,
+  claimFailed: (pollType: string, count: number, reason: string) =>
+    `Could not claim the ${pollType} round (${count} upstreams), polling all of them: ${reason}`,
+  completeFailed: (pollType: string, count: number, reason: string) =>
+    `Could not record ${count} completed ${pollType} polls: ${reason}`,
+  claimReleaseFailed: (pollType: string, count: number, reason: string) =>
+    `Could not release ${count} ${pollType} claims (they lapse with their lease): ${reason}`,
   invalidPollTime: (pollType: string, url: string) => `Ignoring an invalid ${pollType} poll time stored for ${url}`,
 
   // Leader lock
@@ -51,6 +63,7 @@ export const classificationMessages = {
   redisErrorRepeated: (reason: string) => `Redis connection error (repeated): ${reason}`,
   redisReady: () => 'Redis connection ready again',
   pipelineDiscarded: () => 'Redis pipeline was discarded',
+  claimReplyMismatch: (asked: number, got: number) => `Claim script answered ${got} of ${asked} upstreams`,
 
   // Options and arguments
   noDirectory: () =>
@@ -58,6 +71,7 @@ export const classificationMessages = {
     '(registry: true, the default, with RegistryDatabaseModule at the root) or pass upstreamDirectory',
   invalidOptions: (problems: readonly string[]) => `Invalid ClassificationModule options: ${problems.join('; ')}`,
   invalidHotRatio: (value: unknown) => `hotRatio must be a number between 0 and 1, got ${String(value)}`,
+  invalidMinHot: (value: unknown) => `minHot must be a whole number of at least 0, got ${String(value)}`,
   invalidTtl: (what: string, value: unknown) => `${what} must be a positive whole number of seconds, got ${String(value)}`,
   invalidInterval: (value: unknown) => `intervalSeconds must be a positive number, got ${String(value)}`,
   invalidEpoch: (value: unknown) => `Not an epoch time in seconds: ${String(value)}`,

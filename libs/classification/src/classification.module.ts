@@ -18,6 +18,7 @@ import {
 } from './classification.options';
 import { ClassificationScheduler } from './classification.scheduler';
 import type { ClassificationStore } from './classification-store';
+import { FleetUsage } from './fleet-usage';
 import { classificationKeys } from './keys';
 import type { LeaderLock } from './leader-lock';
 import { LocalLeaderLock } from './local-leader-lock';
@@ -99,6 +100,7 @@ const providers: Provider[] = [
     },
   },
   ClassificationConnectionsCloser,
+  FleetUsage,
   ClassificationScheduler,
   PollGate,
   ClassificationHealthIndicator,
@@ -106,6 +108,7 @@ const providers: Provider[] = [
 
 const exported = [
   ClassificationScheduler,
+  FleetUsage,
   PollGate,
   ClassificationHealthIndicator,
   CLASSIFICATION_CONFIG,

@@ -29,6 +29,16 @@ export interface ClassificationModuleOptions {
   hotRatio?: number;
   /** A cold server is polled every `coldMultiplier × intervalSeconds`. @default 3 */
   coldMultiplier?: number;
+  /**
+   * The hot cap is `max(minHot, floor(hotRatio × N))`, never more than the eligible upstreams.
+   * @default 0 (the seed's rule)
+   */
+  minHot?: number;
+  /**
+   * Spread of each upstream's poll interval for claim rounds (`PollGate.claimDue`): a stable
+   * per-upstream factor within ±pollJitter. @default 0
+   */
+  pollJitter?: number;
   /** This worker's token in the leader lock. @default host, pid and random bits */
   instanceId?: string;
   /** Wait after a failed cycle, in seconds. @default min(30, intervalSeconds) */
@@ -47,6 +57,8 @@ export interface ClassificationConfig {
   keyPrefix: string;
   hotRatio: number;
   coldMultiplier: number;
+  minHot: number;
+  pollJitter: number;
   instanceId: string;
   errorBackoffSeconds: number;
   clock: Clock;
@@ -74,6 +86,8 @@ const schema = z.object({
     .default(DEFAULT_KEY_PREFIX),
   hotRatio: z.number().min(0).max(1).default(DEFAULT_HOT_RATIO),
   coldMultiplier: z.number().finite().min(1, 'coldMultiplier must be at least 1').default(3),
+  minHot: z.number().int('minHot must be a whole number').min(0, 'minHot must be at least 0').default(0),
+  pollJitter: z.number().min(0, 'pollJitter must be between 0 and 0.5').max(0.5, 'pollJitter must be between 0 and 0.5').default(0),
   instanceId: z.string().min(1).max(200).optional(),
   errorBackoffSeconds: z.number().finite().positive().optional(),
   clock: z.custom<Clock>(hasMethod('now'), 'clock must have a now() method').optional(),
@@ -100,6 +114,8 @@ export function resolveClassificationConfig(options: ClassificationModuleOptions
     keyPrefix: o.keyPrefix,
     hotRatio: o.hotRatio,
     coldMultiplier: o.coldMultiplier,
+    minHot: o.minHot,
+    pollJitter: o.pollJitter,
     instanceId: o.instanceId ?? createInstanceId(),
     errorBackoffSeconds: o.errorBackoffSeconds ?? Math.min(30, o.intervalSeconds),
     clock: o.clock ?? systemClock,
@@ -111,5 +127,7 @@ export const ttlSeconds = (intervalSeconds: number, multiple: number): number =>
   Math.max(1, Math.ceil(intervalSeconds * multiple));
 /** Lock TTL: 3 × interval, the seed's margin for a cycle plus its sleep. */
 export const leaderTtlSeconds = (c: ClassificationConfig): number => ttlSeconds(c.intervalSeconds, 3);
+/** Usage summary TTL: 2 × interval, so a dead worker's usage stops counting. */
+export const usageTtlSeconds = (c: ClassificationConfig): number => ttlSeconds(c.intervalSeconds, 2);
 /** Published classification TTL: 2 × interval, so a dead leader's result disappears. */
 export const classificationTtlSeconds = (c: ClassificationConfig): number => ttlSeconds(c.intervalSeconds, 2);

@@ -5,15 +5,10 @@ import type { ClassificationStore } from './classification-store';
 import { classificationMessages as messages } from './classification.messages';
 import { classificationTtlSeconds, leaderTtlSeconds, type ClassificationConfig } from './classification.options';
 import { createClassifier, type Classifier } from './classify';
+import { FleetUsage } from './fleet-usage';
 import type { LeaderLock } from './leader-lock';
-import {
-  CLASSIFICATION_CONFIG,
-  CLASSIFICATION_STORE,
-  UPSTREAM_DIRECTORY,
-  LEADER_LOCK,
-  SESSION_POOL_SOURCE,
-} from './tokens';
-import type { ClassificationResult, UpstreamDirectory, SessionPoolSource } from './types';
+import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE, UPSTREAM_DIRECTORY, LEADER_LOCK } from './tokens';
+import type { ClassificationResult, UpstreamDirectory } from './types';
 
 /** The loop's name in SchedulerRegistry, in logs and in the message of a cycle past its budget. */
 export const CLASSIFICATION_TASK = 'classification cycle';
@@ -35,8 +30,9 @@ export interface SchedulerStatus {
 }
 
 /**
- * Runs the classification cycle: every interval, try to lead; the leader classifies and
- * publishes (fenced by its lock), everyone else waits. Runs on the common RepeatingTask, so a
+ * Runs the classification cycle: every interval, every worker publishes its usage summary and
+ * tries to lead; the leader classifies the merge of all live summaries and publishes (fenced by
+ * its lock), everyone else waits. Runs on the common RepeatingTask, so a
  * slow cycle never overlaps the next one, a cycle past 0.8 × the lock TTL is abandoned, and
  * shutdown awaits the cycle in flight before releasing the lock.
  */
@@ -56,7 +52,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     @Inject(LEADER_LOCK) private readonly lock: LeaderLock,
     @Inject(CLASSIFICATION_STORE) private readonly store: ClassificationStore,
     @Inject(UPSTREAM_DIRECTORY) private readonly directory: UpstreamDirectory,
-    @Inject(SESSION_POOL_SOURCE) private readonly sessionPool: SessionPoolSource,
+    private readonly fleet: FleetUsage,
     @Optional() registry?: SchedulerRegistry,
   ) {
     this.task = new RepeatingTask(
@@ -150,20 +146,23 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   }
 
   private async cycle(): Promise<ClassificationResult | null> {
+    const gateways = await this.directory.listEnabled();
+    // Every worker's usage counts, so every worker reports it, leader or not.
+    const own = await this.fleet.publishOwn(gateways);
     if (!(await this.lock.tryAcquire())) {
       this.logger.debug(messages.notLeader(this.config.instanceId));
       return null;
     }
-    const gateways = await this.directory.listEnabled();
     if (gateways.length === 0) {
       this.logger.debug(messages.nothingToClassify());
       return null;
     }
-    const sessions = await this.sessionPool.snapshot();
-    const result = this.classifier.classify({
+    const fleet = await this.fleet.read(own);
+    const result = this.classifier.classifyUsage({
       gateways,
-      sessions,
+      usage: fleet.merged,
       hotRatio: this.config.hotRatio,
+      minHot: this.config.minHot,
       now: this.config.clock.now(),
     });
     const published = await this.store.publish(result, classificationTtlSeconds(this.config), this.lock.instanceId);

@@ -1,14 +1,10 @@
 import { classificationMessages as messages } from './classification.messages';
-import type { ClassificationResult, ClassifyInput, UpstreamRef } from './types';
+import { indexServers, PINNED_HOT, UNPINNED, type ServerIndex } from './server-index';
+import { ACTIVE, fillFromSessions, fillFromUsage, LAST_USED, STRIDE, USES, type UsageFill } from './server-usage';
+import type { ClassificationResult, ClassifyInput, RankingOptions, UpstreamRef, UsageByUpstream } from './types';
 
 export const DEFAULT_HOT_RATIO = 0.2;
 
-// Per-server usage lives in one Float64Array, three slots per server, so a server's figures share
-// a cache line: at 100k servers separate arrays cost a cache miss each per session.
-const LAST_USED = 0;
-const ACTIVE = 1;
-const USES = 2;
-const STRIDE = 3;
 
 /**
  * Ranks servers by how recently the session pool used them and splits them into hot and cold.
@@ -17,12 +13,28 @@ const STRIDE = 3;
  * they are picked by quickselect over plain recency values and only they meet the comparator.
  */
 export function classifyServers(input: ClassifyInput): ClassificationResult {
-  return classifyWith(indexServers(input.gateways), input);
+  return classifyWith(indexServers(input.gateways), input, fillFromSessions(input.sessions));
+}
+
+/** What `classifyUsage` ranks: per-upstream usage summaries instead of the sessions behind them. */
+export interface ClassifyUsageInput extends RankingOptions {
+  gateways: readonly UpstreamRef[];
+  /** Usage by upstream (gateway) id, as `summarizeSessions` and `mergeUsage` produce it. */
+  usage: UsageByUpstream;
+}
+
+/**
+ * Classifies from usage summaries: O(U + N) to fill instead of O(S). For summaries of sessions,
+ * the result equals `classifyServers` over those sessions (the merge keeps max, sum and sum).
+ */
+export function classifyUsage(input: ClassifyUsageInput): ClassificationResult {
+  return classifyWith(indexServers(input.gateways), input, fillFromUsage(input.usage));
 }
 
 /** Classifies one input after another, like `classifyServers`, reusing work between them. */
 export interface Classifier {
   classify(input: ClassifyInput): ClassificationResult;
+  classifyUsage(input: ClassifyUsageInput): ClassificationResult;
 }
 
 /**
@@ -32,61 +44,69 @@ export interface Classifier {
  * Results are exactly those of `classifyServers`.
  */
 export function createClassifier(): Classifier {
-  let last: { ids: string[]; urls: string[]; index: ServerIndex } | null = null;
+  let last: { ids: string[]; urls: string[]; pins: (string | null)[]; index: ServerIndex } | null = null;
+  const indexFor = (gateways: readonly UpstreamRef[]): ServerIndex => {
+    if (!last || !sameGateways(last, gateways)) {
+      // Copies of the strings, not the objects: the caller may reuse or change its objects.
+      last = {
+        ids: gateways.map((g) => g.id),
+        urls: gateways.map((g) => g.url),
+        pins: gateways.map((g) => g.pin ?? null),
+        index: indexServers(gateways),
+      };
+    }
+    return last.index;
+  };
   return {
-    classify(input: ClassifyInput): ClassificationResult {
-      const gateways = input.gateways;
-      if (!last || !sameGateways(last.ids, last.urls, gateways)) {
-        // Copies of the strings, not the objects: the caller may reuse or change its objects.
-        last = { ids: gateways.map((g) => g.id), urls: gateways.map((g) => g.url), index: indexServers(gateways) };
-      }
-      return classifyWith(last.index, input);
-    },
+    classify: (input) => classifyWith(indexFor(input.gateways), input, fillFromSessions(input.sessions)),
+    classifyUsage: (input) => classifyWith(indexFor(input.gateways), input, fillFromUsage(input.usage)),
   };
 }
 
-function sameGateways(ids: readonly string[], urls: readonly string[], gateways: readonly UpstreamRef[]): boolean {
-  if (ids.length !== gateways.length) return false;
+function sameGateways(
+  last: { ids: readonly string[]; urls: readonly string[]; pins: readonly (string | null)[] },
+  gateways: readonly UpstreamRef[],
+): boolean {
+  if (last.ids.length !== gateways.length) return false;
   for (let g = 0; g < gateways.length; g++) {
-    if (gateways[g].id !== ids[g] || gateways[g].url !== urls[g]) return false;
+    const gateway = gateways[g];
+    if (gateway.id !== last.ids[g] || gateway.url !== last.urls[g] || (gateway.pin ?? null) !== last.pins[g]) {
+      return false;
+    }
   }
   return true;
 }
 
-function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): ClassificationResult {
+/** The hot cap: `max(minHot, floor(ratio × N))`, never more than N. */
+export function hotCapFor(serverCount: number, hotRatio: number, minHot = 0): number {
+  return Math.min(serverCount, Math.max(minHot, Math.floor(hotRatio * serverCount)));
+}
+
+function classifyWith(serverIndex: ServerIndex, input: RankingOptions, fill: UsageFill): ClassificationResult {
   const hotRatio = input.hotRatio ?? DEFAULT_HOT_RATIO;
   if (!Number.isFinite(hotRatio) || hotRatio < 0 || hotRatio > 1) {
     throw new RangeError(messages.invalidHotRatio(hotRatio));
   }
+  const minHot = input.minHot ?? 0;
+  if (!Number.isInteger(minHot) || minHot < 0) throw new RangeError(messages.invalidMinHot(minHot));
 
-  const { servers, indexByUrl, indexByGatewayId } = serverIndex;
+  const { servers, pins } = serverIndex;
   const n = servers.length;
-  const hotCap = Math.floor(hotRatio * n);
+  const hotCap = hotCapFor(n, hotRatio, minHot);
   const stats = new Float64Array(n * STRIDE);
-
-  const sessions = input.sessions;
-  for (let s = 0; s < sessions.length; s++) {
-    const session = sessions[s];
-    // Resolve through the gateway id first, so a pool URL carrying credentials never becomes a server name.
-    let index = session.gatewayId ? indexByGatewayId.get(session.gatewayId) : undefined;
-    if (index === undefined) {
-      index = indexByUrl.get(session.url);
-      if (index === undefined) continue;
-    }
-    const at = index * STRIDE;
-    if (session.active) stats[at + ACTIVE] += 1;
-    const used = session.lastUsed;
-    if (used > 0 && Number.isFinite(used)) {
-      if (used > stats[at + LAST_USED]) stats[at + LAST_USED] = used;
-      if (Number.isFinite(session.useCount)) stats[at + USES] += session.useCount;
-    }
-  }
+  fill(stats, serverIndex);
 
   let eligibleCount = 0;
-  for (let i = 0; i < n; i++) if (stats[i * STRIDE + LAST_USED] > 0) eligibleCount++;
-  const hotActual = Math.min(hotCap, eligibleCount);
+  let rankable = 0;
+  for (let i = 0; i < n; i++) {
+    if (stats[i * STRIDE + LAST_USED] > 0) {
+      eligibleCount++;
+      if (!pins || pins[i] === UNPINNED) rankable++;
+    }
+  }
+  const rankedCount = Math.min(hotCap, rankable);
 
-  const ranked = hotCandidates(stats, n, eligibleCount, hotActual);
+  const ranked = hotCandidates(stats, n, rankable, rankedCount, pins);
   ranked.sort((a, b) => {
     const x = a * STRIDE;
     const y = b * STRIDE;
@@ -98,13 +118,22 @@ function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): Classific
     );
   });
 
+  // Pinned-hot servers come first, outside the ranking; the ranking fills the cap among the rest.
   const isHot = new Uint8Array(n);
-  const hot = new Array<string>(hotActual);
-  for (let k = 0; k < hotActual; k++) {
-    isHot[ranked[k]] = 1;
-    hot[k] = servers[ranked[k]];
+  const hot: string[] = [];
+  if (pins) {
+    for (let i = 0; i < n; i++) {
+      if (pins[i] === PINNED_HOT) {
+        isHot[i] = 1;
+        hot.push(servers[i]);
+      }
+    }
   }
-  const cold = new Array<string>(n - hotActual);
+  for (let k = 0; k < rankedCount; k++) {
+    isHot[ranked[k]] = 1;
+    hot.push(servers[ranked[k]]);
+  }
+  const cold = new Array<string>(n - hot.length);
   for (let i = 0, k = 0; i < n; i++) if (!isHot[i]) cold[k++] = servers[i];
 
   return {
@@ -113,7 +142,7 @@ function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): Classific
     metadata: {
       totalServers: n,
       hotCap,
-      hotActual,
+      hotActual: hot.length,
       eligibleCount,
       timestamp: input.now ?? Date.now(),
       ...(eligibleCount < hotCap && {
@@ -123,67 +152,35 @@ function classifyWith(serverIndex: ServerIndex, input: ClassifyInput): Classific
   };
 }
 
-interface ServerIndex {
-  /** Distinct canonical URLs in gateway order. */
-  servers: string[];
-  indexByUrl: Map<string, number>;
-  indexByGatewayId: Map<string, number>;
-}
-
-/** Distinct servers in gateway order (several gateways may share one upstream URL). */
-function indexServers(gateways: readonly UpstreamRef[]): ServerIndex {
-  let index = buildIndex(gateways);
-  if (index.indexByGatewayId.size !== gateways.length) {
-    // A repeated id keeps its first position and its last URL, as the seed's dict does; an earlier
-    // URL of that id may then be no server at all, so index the dict's view instead.
-    const urlByGatewayId = new Map<string, string>();
-    for (const gateway of gateways) urlByGatewayId.set(gateway.id, gateway.url);
-    index = buildIndex(Array.from(urlByGatewayId, ([id, url]) => ({ id, url })));
-  }
-  return index;
-}
-
-function buildIndex(gateways: readonly UpstreamRef[]): ServerIndex {
-  const servers: string[] = [];
-  const indexByUrl = new Map<string, number>();
-  const serverOf = new Int32Array(gateways.length);
-  for (let g = 0; g < gateways.length; g++) {
-    const url = gateways[g].url;
-    let index = indexByUrl.get(url);
-    if (index === undefined) {
-      index = servers.length;
-      indexByUrl.set(url, index);
-      servers.push(url);
-    }
-    serverOf[g] = index;
-  }
-  // One map per pass keeps each loop's working set small.
-  const indexByGatewayId = new Map<string, number>();
-  for (let g = 0; g < gateways.length; g++) indexByGatewayId.set(gateways[g].id, serverOf[g]);
-  return { servers, indexByUrl, indexByGatewayId };
-}
-
 /**
  * The eligible servers that can be hot: all of them tied with or above the `hotActual`-th most
  * recent lastUsed. Ties at that threshold stay in, so sorting the candidates ranks the hot ones
  * exactly as a full sort would.
  */
-function hotCandidates(stats: Float64Array, n: number, eligibleCount: number, hotActual: number): Int32Array {
+function hotCandidates(
+  stats: Float64Array,
+  n: number,
+  rankable: number,
+  hotActual: number,
+  pins: Uint8Array | null,
+): Int32Array {
   if (hotActual === 0) return new Int32Array(0);
-  const recency = new Float64Array(eligibleCount);
+  // Pinned servers are outside the ranking: their recency reads as 0 here.
+  const recencyOf = (i: number): number => (pins && pins[i] !== UNPINNED ? 0 : stats[i * STRIDE + LAST_USED]);
+  const recency = new Float64Array(rankable);
   for (let i = 0, k = 0; i < n; i++) {
-    const used = stats[i * STRIDE + LAST_USED];
+    const used = recencyOf(i);
     if (used > 0) recency[k++] = used;
   }
   const threshold = kthLargest(recency, hotActual);
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const used = stats[i * STRIDE + LAST_USED];
+    const used = recencyOf(i);
     if (used > 0 && used >= threshold) count++;
   }
   const candidates = new Int32Array(count);
   for (let i = 0, k = 0; i < n; i++) {
-    const used = stats[i * STRIDE + LAST_USED];
+    const used = recencyOf(i);
     if (used > 0 && used >= threshold) candidates[k++] = i;
   }
   return candidates;

@@ -1,16 +1,33 @@
-export { classifyServers, compareCodePoints, createClassifier, DEFAULT_HOT_RATIO, type Classifier } from './classify';
+export {
+  classifyServers,
+  classifyUsage,
+  compareCodePoints,
+  createClassifier,
+  DEFAULT_HOT_RATIO,
+  hotCapFor,
+  type Classifier,
+  type ClassifyUsageInput,
+} from './classify';
+export { mergeUsage, summarizeSessions } from './usage-summary';
+export { parseUsageSummary, serializeUsageSummary, type UsageSummary } from './usage-wire';
+export { FleetUsage, type FleetUsageSnapshot } from './fleet-usage';
+export { PollRound, type PollCandidate } from './poll-round';
+export { jitterFactor } from './jitter';
 export type {
   ClassificationMetadata,
   ClassificationResult,
   ClassifyInput,
   GatewayRef,
   PollType,
+  RankingOptions,
   ServerClass,
   SessionPoolSource,
   SessionUsage,
   SessionUsageReporter,
   UpstreamDirectory,
   UpstreamRef,
+  UpstreamUsage,
+  UsageByUpstream,
 } from './types';
 export { systemClock, type Clock } from '@app/common';
 export { ClassificationModule } from './classification.module';
@@ -23,11 +40,21 @@ export {
   type ClassificationModuleOptions,
 } from './classification.options';
 export { ClassificationScheduler, CLASSIFICATION_TASK, type SchedulerStatus } from './classification.scheduler';
-export { PollGate, POLL_DECISION_TIMEOUT_MS } from './poll-gate';
+export { PollGate, POLL_DECISION_TIMEOUT_MS, MAX_CLAIM_LEASE_MS, type ClaimOptions } from './poll-gate';
 export { ClassificationHealthIndicator } from './classification.health';
-export type { ClassificationStore, PollRecord, PublishedClassification } from './classification-store';
+export type {
+  ClaimReply,
+  ClaimRequest,
+  ClaimRound,
+  ClaimStatus,
+  ClassificationStore,
+  CompletedPoll,
+  PollRecord,
+  PublishedClassification,
+  StoredUsageSummary,
+} from './classification-store';
 export type { LeaderLock } from './leader-lock';
-export { classificationKeys, pollScopeHash, DEFAULT_KEY_PREFIX, type ClassificationKeys } from './keys';
+export { classificationKeys, pollScopeHash, workerKeyId, DEFAULT_KEY_PREFIX, type ClassificationKeys } from './keys';
 export { parsePollTimestamp } from './poll-timestamp';
 export { createInstanceId } from './instance-id';
 export {

@@ -1,15 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ClassificationStore, PublishedClassification } from './classification-store';
+import type { ClaimRequest, ClassificationStore, CompletedPoll, PublishedClassification } from './classification-store';
+import { jitterFactor } from './jitter';
+import { PollRound, type PollCandidate } from './poll-round';
 import { ttlSeconds, type ClassificationConfig } from './classification.options';
 import { classificationKeys, type ClassificationKeys } from './keys';
 import { classificationMessages as messages } from './classification.messages';
-import { parsePollTimestamp } from './poll-timestamp';
+import { MAX_FUTURE_SKEW_SECONDS, parsePollTimestamp } from './poll-timestamp';
 import { errorMessage, redactUrl, withTimeout } from '@app/common';
 import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE } from './tokens';
 import type { PollType, ServerClass } from './types';
 
 /** A poll decision must not wait on a sick store for longer than this; then it polls. */
 export const POLL_DECISION_TIMEOUT_MS = 1000;
+/** A claim round over many upstreams gets this much more time per upstream. */
+const CLAIM_TIMEOUT_MS_PER_UPSTREAM = 0.1;
+/** No worker's claim lease is longer: a claim key with a longer TTL (or none) was tampered with. */
+export const MAX_CLAIM_LEASE_MS = 60 * 60 * 1000;
+
+/** Options of one claim round. */
+export interface ClaimOptions {
+  /** How long this worker's claims hold: at least as long as the round may take. */
+  leaseMs: number;
+  /** Completions wait at most this long before they are written. @default leaseMs / 4 */
+  flushAfterMs?: number;
+}
 
 /**
  * Decides whether an upstream is due for a poll: hot servers every interval, cold ones every
@@ -42,6 +56,67 @@ export class PollGate {
     } catch (error) {
       this.logger.warn(messages.decisionFailed(redactUrl(url), errorMessage(error)));
       return true;
+    }
+  }
+
+  /**
+   * One round trip for a whole round: which of `upstreams` are due for `pollType` (class or own
+   * interval, times the upstream's jitter), each due one claimed atomically for `leaseMs` so no
+   * other worker polls it meanwhile. Poll `round.due`, then `complete` or `fail` each and `close()`
+   * the round. When the store cannot answer, every upstream is due (fail open, one warning).
+   */
+  async claimDue<T extends PollCandidate>(
+    pollType: PollType,
+    upstreams: readonly T[],
+    options: ClaimOptions,
+  ): Promise<PollRound<T>> {
+    const leaseMs = Math.min(MAX_CLAIM_LEASE_MS, Math.max(1, options.leaseMs));
+    const nowMs = this.config.clock.now();
+    const keyed = upstreams.map((u) => ({ upstream: u, request: this.claimRequest(u, pollType) }));
+    const open = (failedOpen: boolean, due: readonly T[], notDue = 0, held = 0): PollRound<T> =>
+      new PollRound<T>({
+        due,
+        notDue,
+        held,
+        failedOpen,
+        leaseEndsAt: nowMs + leaseMs,
+        flushAfterMs: options.flushAfterMs ?? Math.max(1, leaseMs / 4),
+        clock: this.config.clock,
+        writer: {
+          complete: (done) => this.writeCompletions(pollType, done),
+          release: (failed) => this.writeReleases(pollType, failed),
+        },
+      });
+    if (!this.config.enabled || upstreams.length === 0) return open(false, upstreams);
+    try {
+      const replies = await withTimeout(
+        this.store.claimDue(
+          {
+            nowSeconds: nowMs / 1000,
+            leaseMs,
+            maxLeaseMs: MAX_CLAIM_LEASE_MS,
+            token: this.config.instanceId,
+            hotIntervalSeconds: this.intervalFor('hot'),
+            coldIntervalSeconds: this.intervalFor('cold'),
+            maxFutureSkewSeconds: MAX_FUTURE_SKEW_SECONDS,
+          },
+          keyed.map((k) => k.request),
+        ),
+        POLL_DECISION_TIMEOUT_MS + upstreams.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
+        'claim round',
+      );
+      const due: T[] = [];
+      let notDue = 0;
+      let held = 0;
+      replies.forEach((reply, i) => {
+        if (reply.status === 'claimed') due.push(keyed[i].upstream);
+        else if (reply.status === 'held') held++;
+        else notDue++;
+      });
+      return open(false, due, notDue, held);
+    } catch (error) {
+      this.logger.warn(messages.claimFailed(pollType, upstreams.length, errorMessage(error)));
+      return open(true, upstreams);
     }
   }
 
@@ -100,6 +175,59 @@ export class PollGate {
     }
   }
 
+  private claimRequest(upstream: PollCandidate, pollType: PollType): ClaimRequest {
+    return {
+      url: upstream.url,
+      pollKey: this.keys.pollState(upstream.url, pollType, upstream.id),
+      claimKey: this.keys.pollClaim(upstream.url, pollType, upstream.id),
+      jitterFactor: jitterFactor(upstream.id, this.config.pollJitter),
+      intervalSeconds: validInterval(upstream.intervalSeconds),
+    };
+  }
+
+  private async writeCompletions(pollType: PollType, done: readonly PollCandidate[]): Promise<void> {
+    if (!this.config.enabled) return;
+    const polls: CompletedPoll[] = done.map((u) => {
+      const request = this.claimRequest(u, pollType);
+      const own = request.intervalSeconds;
+      return {
+        url: u.url,
+        pollKey: request.pollKey,
+        claimKey: request.claimKey,
+        ttlSeconds: own === null ? null : ttlSeconds(own * request.jitterFactor, 2),
+      };
+    });
+    const factor = 1 + this.config.pollJitter;
+    const ttls = {
+      hot: ttlSeconds(this.intervalFor('hot') * factor, 2),
+      cold: ttlSeconds(this.intervalFor('cold') * factor, 2),
+    };
+    try {
+      await withTimeout(
+        this.store.completeClaims(polls, this.config.clock.now() / 1000, this.config.instanceId, ttls),
+        POLL_DECISION_TIMEOUT_MS + polls.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
+        'store write',
+      );
+    } catch (error) {
+      this.logger.warn(messages.completeFailed(pollType, polls.length, errorMessage(error)));
+    }
+  }
+
+  private async writeReleases(pollType: PollType, failed: readonly PollCandidate[]): Promise<void> {
+    if (!this.config.enabled) return;
+    const keys = failed.map((u) => this.keys.pollClaim(u.url, pollType, u.id));
+    try {
+      await withTimeout(
+        this.store.releaseClaims(keys, this.config.instanceId),
+        POLL_DECISION_TIMEOUT_MS + keys.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
+        'store write',
+      );
+    } catch (error) {
+      // The claims lapse with their lease; the retry only waits that long.
+      this.logger.warn(messages.claimReleaseFailed(pollType, keys.length, errorMessage(error)));
+    }
+  }
+
   /** The server's interval and last poll (seconds), or null when it is unclassified. One store round trip. */
   private async readState(url: string, pollType: PollType, gatewayId?: string): Promise<PollState | null> {
     const key = this.keys.pollState(url, pollType, gatewayId);
@@ -112,6 +240,11 @@ export class PollGate {
     }
     return { interval: this.intervalFor(record.serverClass), last, now };
   }
+}
+
+/** An upstream's own interval as given, or null when it has none (or a nonsense one: follow the class). */
+function validInterval(seconds: number | null | undefined): number | null {
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
 
 interface PollState {

@@ -1,5 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { ClassificationStore, PollRecord, PollStateTtls, PublishedClassification } from './classification-store';
+import type {
+  ClaimReply,
+  ClaimRequest,
+  ClaimRound,
+  ClassificationStore,
+  CompletedPoll,
+  PollRecord,
+  PollStateTtls,
+  PublishedClassification,
+  StoredUsageSummary,
+} from './classification-store';
 import { formatEpochSeconds, parseMetadata, serializeMetadata } from './metadata-wire';
 import type { ClassificationKeys } from './keys';
 import { classificationMessages as messages } from './classification.messages';
@@ -90,6 +100,90 @@ export class RedisClassificationStore implements ClassificationStore {
       ttls.cold,
     );
   }
+
+  /** Chunks go out together (one round trip in practice); a chunk keeps Redis responsive meanwhile. */
+  async claimDue(round: ClaimRound, requests: readonly ClaimRequest[]): Promise<ClaimReply[]> {
+    const chunks = chunked(requests).map((chunk) => {
+      const keys = [this.keys.hot, this.keys.cold, ...chunk.flatMap((r) => [r.pollKey, r.claimKey])];
+      const args = [
+        String(round.nowSeconds),
+        Math.max(1, Math.round(round.leaseMs)),
+        round.token,
+        String(round.hotIntervalSeconds),
+        String(round.coldIntervalSeconds),
+        String(round.maxFutureSkewSeconds),
+        Math.max(1, Math.round(round.maxLeaseMs)),
+        ...chunk.flatMap((r) => [r.url, String(r.jitterFactor), r.intervalSeconds === null ? '' : String(r.intervalSeconds)]),
+      ];
+      return this.gate.classificationClaimDue(keys.length, ...keys, ...args);
+    });
+    const replies: ClaimReply[] = [];
+    for (const flat of await Promise.all(chunks)) {
+      for (let i = 0; i + 1 < flat.length; i += 2) replies.push(claimReply(flat[i], flat[i + 1]));
+    }
+    if (replies.length !== requests.length) throw new Error(messages.claimReplyMismatch(requests.length, replies.length));
+    return replies;
+  }
+
+  async completeClaims(
+    polls: readonly CompletedPoll[],
+    epochSeconds: number,
+    token: string,
+    ttls: PollStateTtls,
+  ): Promise<void> {
+    assertTtl(ttls.hot);
+    assertTtl(ttls.cold);
+    const stamp = formatEpochSeconds(epochSeconds);
+    await Promise.all(
+      chunked(polls).map((chunk) => {
+        const keys = [this.keys.hot, ...chunk.flatMap((p) => [p.pollKey, p.claimKey])];
+        const args = [stamp, token, ttls.hot, ttls.cold, ...chunk.flatMap((p) => [p.url, p.ttlSeconds ?? ''])];
+        return this.gate.classificationCompleteClaims(keys.length, ...keys, ...args);
+      }),
+    );
+  }
+
+  async releaseClaims(claimKeys: readonly string[], token: string): Promise<void> {
+    await Promise.all(
+      chunked(claimKeys).map((chunk) => this.gate.classificationReleaseClaims(chunk.length, ...chunk, token)),
+    );
+  }
+
+  async publishUsage(workerKeyId: string, summary: string, ttlSeconds: number): Promise<void> {
+    assertTtl(ttlSeconds);
+    await this.gate.classificationPublishUsage(
+      this.keys.usagePrefix + workerKeyId,
+      this.keys.usageWorkers,
+      summary,
+      workerKeyId,
+      ttlSeconds,
+    );
+  }
+
+  async readUsage(): Promise<StoredUsageSummary[]> {
+    const flat = await this.gate.classificationReadUsage(this.keys.usageWorkers, this.keys.usagePrefix);
+    const summaries: StoredUsageSummary[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      summaries.push({ workerKeyId: String(flat[i]), raw: typeof flat[i + 1] === 'string' ? String(flat[i + 1]) : null });
+    }
+    return summaries;
+  }
+}
+
+/** Upstreams per script call: bounds how long one call holds Redis. */
+const CHUNK = 5000;
+
+function chunked<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) chunks.push(items.slice(i, i + CHUNK));
+  return chunks;
+}
+
+function claimReply(status: unknown, dueAt: unknown): ClaimReply {
+  if (status === 1) return { status: 'claimed', dueAtSeconds: null };
+  if (status === 2) return { status: 'held', dueAtSeconds: null };
+  const due = Number(dueAt);
+  return { status: 'not-due', dueAtSeconds: Number.isFinite(due) ? due : null };
 }
 
 type PipelineReplies = [error: Error | null, result: unknown][] | null;

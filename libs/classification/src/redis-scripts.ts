@@ -72,6 +72,156 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ttl))
 return tonumber(ttl)
 `;
 
+/**
+ * The stored last-poll time as the gate trusts it (see poll-timestamp.ts, which this mirrors):
+ * a plain decimal, positive, not further ahead of `now` than `skew` seconds; else nil.
+ */
+const PARSE_LAST_POLL_LUA = `
+local function parseLastPoll(raw, now, skew)
+  if type(raw) ~= 'string' then return nil end
+  if not (string.match(raw, '^%d+$') or string.match(raw, '^%d+%.%d+$')) then return nil end
+  local dot = string.find(raw, '.', 1, true)
+  local intLength = dot and (dot - 1) or #raw
+  local fracLength = dot and (#raw - dot) or 0
+  if intLength > 16 or fracLength > 20 then return nil end
+  local value = tonumber(raw)
+  if not value or value <= 0 or value > now + skew then return nil end
+  return value
+end
+`;
+
+/**
+ * Claims every due upstream of a round in one call: due? (class or override interval, times the
+ * upstream's jitter factor, against its trusted last poll) then claim with a lease.
+ * KEYS = hot, cold, then per upstream: poll key, claim key.
+ * ARGV = now (s), lease (ms), token, hot interval (s), cold interval (s), max future skew (s),
+ *        max lease (ms), then per upstream: url, jitter factor, override interval (s or '').
+ * Returns per upstream: status (1 claimed, 0 not due, 2 claimed by another worker) and the due
+ * time in seconds ('' unless not due). An unclassified upstream without override is due (the
+ * seed's rule); a claim without TTL or with one longer than any lease is stale and taken over, so
+ * a tampered claim key can never suppress polling.
+ */
+export const CLAIM_DUE_LUA = `${PARSE_LAST_POLL_LUA}
+local now = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local token = ARGV[3]
+local hotInterval = tonumber(ARGV[4])
+local coldInterval = tonumber(ARGV[5])
+local maxSkew = tonumber(ARGV[6])
+local maxLease = tonumber(ARGV[7])
+local out = {}
+for i = 1, (#KEYS - 2) / 2 do
+  local url = ARGV[5 + 3 * i]
+  local factor = tonumber(ARGV[6 + 3 * i])
+  local override = ARGV[7 + 3 * i]
+  local pollKey = KEYS[1 + 2 * i]
+  local claimKey = KEYS[2 + 2 * i]
+  local interval = nil
+  if override ~= '' then
+    interval = tonumber(override)
+  elseif redis.call('SISMEMBER', KEYS[1], url) == 1 then
+    interval = hotInterval
+  elseif redis.call('SISMEMBER', KEYS[2], url) == 1 then
+    interval = coldInterval
+  end
+  local dueAt = nil
+  if interval then
+    interval = interval * factor
+    local last = parseLastPoll(redis.pcall('GET', pollKey), now, math.min(maxSkew, interval))
+    if last and now - last < interval then dueAt = last + interval end
+  end
+  if dueAt then
+    out[#out + 1] = 0
+    out[#out + 1] = string.format('%.3f', dueAt)
+  elseif redis.call('SET', claimKey, token, 'PX', lease, 'NX') then
+    out[#out + 1] = 1
+    out[#out + 1] = ''
+  else
+    local left = redis.call('PTTL', claimKey)
+    if left < 0 or left > maxLease then
+      redis.call('SET', claimKey, token, 'PX', lease)
+      out[#out + 1] = 1
+    else
+      out[#out + 1] = 2
+    end
+    out[#out + 1] = ''
+  end
+end
+return out
+`;
+
+/**
+ * Records completed polls (TTL by the upstream's class, or its own) and drops our claims on them.
+ * KEYS = hot, then per upstream: poll key, claim key.
+ * ARGV = epochSeconds, token, hot TTL, cold TTL, then per upstream: url, TTL override (s or '').
+ * A poll that outlived its lease is still recorded: it did happen.
+ */
+export const COMPLETE_CLAIMS_LUA = `
+local token = ARGV[2]
+for i = 1, (#KEYS - 1) / 2 do
+  local url = ARGV[3 + 2 * i]
+  local ttl = ARGV[4 + 2 * i]
+  if ttl == '' then
+    ttl = ARGV[4]
+    if redis.call('SISMEMBER', KEYS[1], url) == 1 then ttl = ARGV[3] end
+  end
+  redis.call('SET', KEYS[2 * i], ARGV[1], 'EX', tonumber(ttl))
+  if redis.pcall('GET', KEYS[1 + 2 * i]) == token then redis.call('DEL', KEYS[1 + 2 * i]) end
+end
+return 1
+`;
+
+/** Drops our claims (failed polls), so another worker may retry at once. KEYS = claim keys; ARGV[1] = token. */
+export const RELEASE_CLAIMS_LUA = `
+local released = 0
+for i = 1, #KEYS do
+  if redis.pcall('GET', KEYS[i]) == ARGV[1] then
+    redis.call('DEL', KEYS[i])
+    released = released + 1
+  end
+end
+return released
+`;
+
+/**
+ * Publishes one worker's usage summary and lists it among the workers.
+ * KEYS = the worker's summary key, the workers set; ARGV = summary, worker key id, TTL (s).
+ * A workers key of another type (tampering) is replaced rather than failing every publish.
+ */
+export const PUBLISH_USAGE_LUA = `
+local kind = redis.call('TYPE', KEYS[2]).ok
+if kind ~= 'set' and kind ~= 'none' then redis.call('DEL', KEYS[2]) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[3]))
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+return 1
+`;
+
+/**
+ * Every live worker's usage summary in one call. KEYS[1] = workers set; ARGV[1] = summary key prefix.
+ * Returns pairs: worker key id, then its summary, or 0 when that key holds another type. Workers
+ * whose summary expired are dropped from the set. A workers key of another type reads as empty.
+ * (Summary keys are derived from the set's members, so in Redis Cluster the prefix needs a hash tag.)
+ */
+export const READ_USAGE_LUA = `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind ~= 'set' then return {} end
+local out = {}
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local value = redis.pcall('GET', ARGV[1] .. worker)
+  if type(value) == 'string' then
+    out[#out + 1] = worker
+    out[#out + 1] = value
+  elseif type(value) == 'table' and value.err then
+    out[#out + 1] = worker
+    out[#out + 1] = 0
+  else
+    redis.call('SREM', KEYS[1], worker)
+  end
+end
+return out
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     classificationAcquireLeader(leaderKey: string, token: string, ttlSeconds: number): Result<number, Context>;
@@ -91,6 +241,17 @@ declare module 'ioredis' {
       hot: readonly string[],
       cold: readonly string[],
     ): Result<number, Context>;
+    classificationClaimDue(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Result<(number | string)[], Context>;
+    classificationCompleteClaims(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Result<number, Context>;
+    classificationReleaseClaims(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>;
+    classificationPublishUsage(
+      summaryKey: string,
+      workersKey: string,
+      summary: string,
+      workerKeyId: string,
+      ttlSeconds: number,
+    ): Result<number, Context>;
+    classificationReadUsage(workersKey: string, summaryPrefix: string): Result<(string | number)[], Context>;
     classificationMarkPolled(
       hotKey: string,
       pollKey: string,
@@ -114,5 +275,11 @@ export function registerClassificationScripts(client: Redis): void {
   client.defineCommand('classificationReleaseLeader', { numberOfKeys: 1, lua: RELEASE_LEADER_LUA });
   client.defineCommand('classificationPublish', { numberOfKeys: 5, lua: FENCED_PUBLISH_LUA });
   client.defineCommand('classificationMarkPolled', { numberOfKeys: 2, lua: MARK_POLLED_LUA });
+  // Batches have as many keys as upstreams: the key count is the first argument.
+  client.defineCommand('classificationClaimDue', { lua: CLAIM_DUE_LUA });
+  client.defineCommand('classificationCompleteClaims', { lua: COMPLETE_CLAIMS_LUA });
+  client.defineCommand('classificationReleaseClaims', { lua: RELEASE_CLAIMS_LUA });
+  client.defineCommand('classificationPublishUsage', { numberOfKeys: 2, lua: PUBLISH_USAGE_LUA });
+  client.defineCommand('classificationReadUsage', { numberOfKeys: 1, lua: READ_USAGE_LUA });
   registered.add(client);
 }

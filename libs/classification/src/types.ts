@@ -38,14 +38,37 @@ export interface ClassificationResult {
   metadata: ClassificationMetadata;
 }
 
-export interface ClassifyInput {
-  gateways: readonly UpstreamRef[];
-  sessions: readonly SessionUsage[];
+/** How the ranking is cut, beside what it ranks. */
+export interface RankingOptions {
   /** Share of servers that may be hot; 0.2 by default. */
   hotRatio?: number;
+  /**
+   * The hot cap is at least this many (still never more than the eligible servers), so a gateway
+   * with a handful of upstreams keeps its busy one hot. 0 by default, which is the seed's rule.
+   */
+  minHot?: number;
   /** Epoch milliseconds stamped on the result; Date.now() by default. */
   now?: number;
 }
+
+export interface ClassifyInput extends RankingOptions {
+  /** Upstreams in directory order; an upstream's optional `pin` puts it in that class regardless of usage. */
+  gateways: readonly UpstreamRef[];
+  sessions: readonly SessionUsage[];
+}
+
+/** One upstream's usage as one worker (or the merged fleet) saw it. */
+export interface UpstreamUsage {
+  /** Epoch milliseconds of the latest use; 0 when none of its sessions was used. */
+  lastUsed: number;
+  /** Sessions checked out right now. */
+  active: number;
+  /** Uses summed over its sessions that were used. */
+  uses: number;
+}
+
+/** Usage by upstream (gateway) id. Never keyed by a URL, so no credential can travel in it. */
+export type UsageByUpstream = ReadonlyMap<string, UpstreamUsage>;
 
 /** Where usage comes from: the gateway's session pool (or, later, an aggregate across workers). */
 export interface SessionPoolSource {
