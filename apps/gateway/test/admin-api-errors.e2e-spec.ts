@@ -82,6 +82,24 @@ const CASES: BadRequestCase[] = [
     status: 400,
     message: /colour: is not a known field/,
   },
+  {
+    title: 'an unknown pin',
+    ...post({ name: 'bad', url: UPSTREAM, pin: 'lukewarm' }),
+    status: 400,
+    message: /^pin: must be "hot", "cold" or null$/,
+  },
+  {
+    title: 'a discovery interval that is not a whole number of seconds',
+    ...post({ name: 'bad', url: UPSTREAM, discoveryIntervalSeconds: 2.5 }),
+    status: 400,
+    message: /^discoveryIntervalSeconds: must be a whole number of seconds from 1 to 604800, or null$/,
+  },
+  {
+    title: 'a discovery interval over a week',
+    ...post({ name: 'bad', url: UPSTREAM, discoveryIntervalSeconds: 604_801 }),
+    status: 400,
+    message: /^discoveryIntervalSeconds: must be a whole number of seconds from 1 to 604800, or null$/,
+  },
   { title: 'a body that is not a JSON object', ...post(['a', 'list']), status: 400, message: /must be a JSON object/ },
   {
     title: 'malformed JSON',
@@ -116,6 +134,14 @@ const CASES: BadRequestCase[] = [
     body: { enabled: 'no' },
     status: 400,
     message: /enabled: must be true or false/,
+  },
+  {
+    title: 'an update to a bad pin and a zero interval',
+    method: 'PATCH',
+    path: '/gateways/:id',
+    body: { enabled: false, pin: 'HOT', discoveryIntervalSeconds: 0 },
+    status: 400,
+    message: /^pin: must be "hot", "cold" or null; discoveryIntervalSeconds: must be a whole number/,
   },
   { title: 'an unknown gateway id', method: 'GET', path: `/gateways/${UNKNOWN_ID}`, status: 404, message: /not found/ },
   { title: 'an id that is not a UUID', method: 'GET', path: '/gateways/not-a-uuid', status: 404, message: /not found/ },
@@ -178,7 +204,9 @@ describe('the admin API refuses bad requests with a 4xx and a message', () => {
 
   it('left the registry as it was: only the one valid registration exists', async () => {
     const all = await admin.listGateways();
-    expect(all.map((g) => ({ name: g.name, enabled: g.enabled }))).toEqual([{ name: 'alpha', enabled: true }]);
+    expect(
+      all.map(({ name, enabled, pin, discoveryIntervalSeconds }) => ({ name, enabled, pin, discoveryIntervalSeconds })),
+    ).toEqual([{ name: 'alpha', enabled: true, pin: null, discoveryIntervalSeconds: null }]);
   });
 });
 

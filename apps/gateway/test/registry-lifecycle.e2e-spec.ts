@@ -105,4 +105,30 @@ describe('managing upstream registrations through the admin API', () => {
     });
     await admin.waitForHealthResult(legacy.id, true);
   });
+
+  it("keeps an upstream's pin and discovery interval, set and cleared through the API, across a restart", async () => {
+    const pinned = await admin.createGateway('pinned', first.url, { pin: 'cold', discoveryIntervalSeconds: 600 });
+    expect(pinned).toMatchObject({ pin: 'cold', discoveryIntervalSeconds: 600 });
+    const hot = await admin.request('PATCH', `/gateways/${pinned.id}`, { pin: 'hot' });
+    expect(hot.body).toMatchObject({ pin: 'hot', discoveryIntervalSeconds: 600 });
+    const cleared = await admin.request('PATCH', `/gateways/${pinned.id}`, { discoveryIntervalSeconds: null });
+    expect(cleared.body).toMatchObject({ pin: 'hot', discoveryIntervalSeconds: null });
+
+    await mcp.close();
+    expect((await gateway.stop()).code).toBe(0);
+    gateway = await GatewayProcess.start({ env: { ...FAST_POLLING_ENV, DATABASE_URL: database.url } });
+    admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
+    mcp = await FederationClient.connect(gateway.baseUrl);
+
+    const overrides = (await admin.listGateways()).map(({ name, pin, discoveryIntervalSeconds }) => ({
+      name,
+      pin,
+      discoveryIntervalSeconds,
+    }));
+    expect(overrides).toEqual([
+      { name: 'witness', pin: null, discoveryIntervalSeconds: null },
+      { name: 'legacy', pin: null, discoveryIntervalSeconds: null },
+      { name: 'pinned', pin: 'hot', discoveryIntervalSeconds: null },
+    ]);
+  });
 });

@@ -24,6 +24,17 @@ export class InvalidUpstreamUrlError extends Error {
   }
 }
 
+/** A polling override (`pin`, `discoveryIntervalSeconds`) has a value the registry does not take. */
+export class InvalidUpstreamSettingError extends Error {
+  override readonly name = 'InvalidUpstreamSettingError';
+  constructor(
+    readonly field: 'pin' | 'discoveryIntervalSeconds',
+    readonly reason: string,
+  ) {
+    super(messages.invalidSetting(field, reason));
+  }
+}
+
 /**
  * A database write failed. Replaces the driver's error, whose `parameters` would carry the
  * connection URL into any log that prints the error object.

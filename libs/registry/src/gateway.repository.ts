@@ -15,7 +15,10 @@ const TARGET_SELECT = {
   transport: true,
   enabled: true,
   lastHealthOk: true,
+  pin: true,
+  discoveryIntervalSeconds: true,
 } as const;
+const REF_SELECT = { id: true, url: true, pin: true, discoveryIntervalSeconds: true } as const;
 /** Directory order: registration time, then id. Classification and the pollers both rely on it. */
 const ORDER = { createdAt: 'ASC', id: 'ASC' } as const;
 
@@ -35,10 +38,18 @@ export class GatewayRepository {
     return this.rows.find({ order: ORDER });
   }
 
-  /** The enabled upstreams as classification ranks them: id and canonical URL, in directory order. */
+  /**
+   * The enabled upstreams as classification ranks them: id, canonical URL and polling
+   * overrides, in directory order.
+   */
   async listEnabledRefs(): Promise<UpstreamRef[]> {
-    const rows = await this.rows.find({ select: { id: true, url: true }, where: { enabled: true }, order: ORDER });
-    return rows.map((row) => ({ id: row.id, url: row.url }));
+    const rows = await this.rows.find({ select: REF_SELECT, where: { enabled: true }, order: ORDER });
+    return rows.map((row) => ({
+      id: row.id,
+      url: row.url,
+      pin: row.pin,
+      discoveryIntervalSeconds: row.discoveryIntervalSeconds,
+    }));
   }
 
   /** Everything needed to dial each enabled upstream, credentials included, in directory order. */
@@ -99,5 +110,7 @@ function toRegisteredUpstream(row: Gateway): RegisteredUpstream {
     transport: row.transport,
     enabled: row.enabled,
     lastHealthOk: row.lastHealthOk,
+    pin: row.pin,
+    discoveryIntervalSeconds: row.discoveryIntervalSeconds,
   };
 }

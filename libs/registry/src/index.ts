@@ -1,6 +1,7 @@
 export { Gateway } from './entities/gateway.entity';
 export { Tool } from './entities/tool.entity';
 export { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
+export { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 export { REGISTRY_ENTITIES, REGISTRY_MIGRATIONS } from './registry-schema';
 export { registryDataSourceOptions, SQLITE_BUSY_TIMEOUT_MS } from './data-source-options';
 export { createRegistryDataSource } from './data-source-factory';
@@ -14,7 +15,14 @@ export { ToolRepository } from './tool.repository';
 export { RegistryWriteQueue } from './registry-write-queue';
 export { RegistryRevision } from './registry-revision';
 export { UpstreamsService } from './upstreams.service';
-export { InvalidUpstreamUrlError, RegistryStorageError, UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
+export {
+  InvalidUpstreamSettingError,
+  InvalidUpstreamUrlError,
+  RegistryStorageError,
+  UpstreamNameTakenError,
+  UpstreamNotFoundError,
+} from './errors';
+export { isDiscoveryIntervalSeconds, isUpstreamPin, MAX_DISCOVERY_INTERVAL_SECONDS } from './polling-overrides';
 export { isUpstreamId } from './upstream-id';
 export {
   canonicalUpstreamUrl,
@@ -34,6 +42,7 @@ export { systemHostResolver, type HostResolver } from './host-resolver';
 export { UPSTREAM_HOST_RESOLVER } from './tokens';
 export { planToolChanges, stableJson } from './tool-diff';
 export {
+  UPSTREAM_PINS,
   UPSTREAM_TRANSPORTS,
   type CreateUpstreamInput,
   type DiscoveredTool,
@@ -44,6 +53,7 @@ export {
   type ToolInfo,
   type UpdateUpstreamInput,
   type UpstreamInfo,
+  type UpstreamPin,
   type UpstreamRef,
   type UpstreamTarget,
   type UpstreamTransport,

@@ -2,6 +2,9 @@ import { DataSource } from 'typeorm';
 import { createRegistryDataSource } from './data-source-factory';
 import { registryDataSourceOptions } from './data-source-options';
 import { Gateway } from './entities/gateway.entity';
+import { Tool } from './entities/tool.entity';
+import { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
+import { REGISTRY_MIGRATIONS } from './registry-schema';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
 
 describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind) => {
@@ -12,6 +15,23 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
     const dataSource = await createRegistryDataSource(registryDataSourceOptions(db.config));
     open.push(dataSource);
     return dataSource;
+  };
+
+  /** A registry as the first release left it: the first migration only. */
+  const startFirstRelease = async (): Promise<DataSource> => {
+    const options = { ...registryDataSourceOptions(db.config), migrations: [CreateRegistry1767225600000] };
+    const dataSource = await createRegistryDataSource(options);
+    open.push(dataSource);
+    return dataSource;
+  };
+
+  const columnsOf = async (dataSource: DataSource, table: string): Promise<string[]> => {
+    const runner = dataSource.createQueryRunner();
+    try {
+      return ((await runner.getTable(table))?.columns ?? []).map((c) => c.name).sort();
+    } finally {
+      await runner.release();
+    }
   };
 
   beforeEach(async () => {
@@ -50,6 +70,8 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
           'transport',
           'updatedAt',
           'url',
+          'pin',
+          'discoveryIntervalSeconds',
         ].sort(),
       );
       expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({
@@ -68,24 +90,72 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
     }
   });
 
-  it('records the migration once and does not run it again at the next start', async () => {
+  it('records each migration once and does not run them again at the next start', async () => {
     await (await start()).destroy();
     const again = await start();
     expect(await again.showMigrations()).toBe(false);
     const rows: unknown[] = await again.query('SELECT * FROM migrations');
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(REGISTRY_MIGRATIONS.length);
   });
 
-  it('lets two workers start on a fresh database at the same time (the migration runs once)', async () => {
+  it('lets two workers start on a fresh database at the same time (each migration runs once)', async () => {
     const [first, second] = await Promise.all([start(), start()]);
     const rows: unknown[] = await first.query('SELECT * FROM migrations');
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(REGISTRY_MIGRATIONS.length);
     expect(await second.getRepository(Gateway).count()).toBe(0);
   });
 
-  it('reverts its migration cleanly', async () => {
+  it('adds the polling overrides to a database of the first release, keeping its rows, which read as no override', async () => {
+    const old = await startFirstRelease();
+    const id = '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f';
+    await old.query(
+      `INSERT INTO "gateways" ("id", "name", "url", "connectionUrl", "hasCredentials", "transport", "enabled")
+       VALUES ('${id}', 'old', 'https://up.example/mcp', 'https://up.example/mcp', false, 'sse', true)`,
+    );
+    await old.query(
+      `INSERT INTO "tools" ("id", "gatewayId", "name", "inputSchema")
+       VALUES ('3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e60', '${id}', 'echo', '{"type":"object"}')`,
+    );
+    expect(await columnsOf(old, 'gateways')).not.toContain('pin');
+    await old.destroy();
+
+    const upgraded = await start();
+    expect(await columnsOf(upgraded, 'gateways')).toEqual(expect.arrayContaining(['pin', 'discoveryIntervalSeconds']));
+    expect(await upgraded.getRepository(Gateway).findOneByOrFail({ id })).toMatchObject({
+      name: 'old',
+      transport: 'sse',
+      pin: null,
+      discoveryIntervalSeconds: null,
+    });
+    expect(await upgraded.getRepository(Tool).findBy({ gatewayId: id })).toEqual([
+      expect.objectContaining({ name: 'echo' }),
+    ]);
+  });
+
+  it('reverts the overrides migration to the first release schema, keeping the rows', async () => {
     const dataSource = await start();
+    await dataSource.getRepository(Gateway).insert({
+      id: '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f',
+      name: 'pinned',
+      url: 'https://up.example/mcp',
+      connectionUrl: 'https://up.example/mcp',
+      transport: 'streamablehttp',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      pin: 'hot',
+      discoveryIntervalSeconds: 60,
+    });
     await dataSource.undoLastMigration();
+    const columns = await columnsOf(dataSource, 'gateways');
+    expect(columns).not.toContain('pin');
+    expect(columns).not.toContain('discoveryIntervalSeconds');
+    const rows: { name: string }[] = await dataSource.query('SELECT "name" FROM "gateways"');
+    expect(rows).toEqual([{ name: 'pinned' }]);
+  });
+
+  it('reverts its migrations cleanly', async () => {
+    const dataSource = await start();
+    for (let i = 0; i < REGISTRY_MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
     const runner = dataSource.createQueryRunner();
     try {
       expect(await runner.hasTable('gateways')).toBe(false);

@@ -7,6 +7,7 @@ export const registryMessages = {
   notFound: () => 'gateway not found',
   nameTaken: (name: string) => `a gateway named "${name}" already exists`,
   invalidUrl: (reason: string) => `url ${reason}`,
+  invalidSetting: (field: string, reason: string) => `${field} ${reason}`,
   storageFailed: (operation: string, driverMessage: string) => `registry ${operation} failed: ${driverMessage}`,
   queryFailed: () => 'query failed',
   healthCheckFailed: () => 'health check failed',
@@ -23,4 +24,7 @@ export const registryMessages = {
   urlNotAbsolute: () => 'is not a valid absolute URL',
   urlScheme: () => 'must use http or https',
   urlNoHost: () => 'must have a host',
+
+  pinInvalid: () => 'must be "hot", "cold" or null',
+  discoveryIntervalInvalid: (max: number) => `must be a whole number of seconds from 1 to ${max}, or null`,
 } as const;

@@ -3,13 +3,24 @@ export const UPSTREAM_TRANSPORTS = ['streamablehttp', 'sse'] as const;
 
 export type UpstreamTransport = (typeof UPSTREAM_TRANSPORTS)[number];
 
+/** The classes an operator can pin an upstream to, whatever its usage. */
+export const UPSTREAM_PINS = ['hot', 'cold'] as const;
+
+export type UpstreamPin = (typeof UPSTREAM_PINS)[number];
+
 /** Database the registry lives in; structurally the same as the app's `AppConfig['database']`. */
 export type RegistryDatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
-/** An upstream as classification ranks it: its id and canonical URL (no credentials). */
+/**
+ * An upstream as classification ranks it: its id and canonical URL (no credentials), with its
+ * polling overrides. These are optional so that callers which only know `{ id, url }` still fit;
+ * absent means the same as null.
+ */
 export interface UpstreamRef {
   id: string;
   url: string;
+  pin?: UpstreamPin | null;
+  discoveryIntervalSeconds?: number | null;
 }
 
 /** A registered upstream as it may be shown to anyone: no connection URL, no credential. */
@@ -30,6 +41,10 @@ export interface UpstreamInfo {
   lastHealthAt: Date | null;
   /** Last successful contact (health check or tool discovery). */
   lastSeenAt: Date | null;
+  /** Forces the upstream hot or cold whatever its usage; null follows usage. */
+  pin: UpstreamPin | null;
+  /** This upstream's own tool-discovery interval (s); null follows its class. */
+  discoveryIntervalSeconds: number | null;
 }
 
 /** What the MCP layer needs to dial an upstream. `connectionUrl` may carry credentials: never log it. */
@@ -48,6 +63,10 @@ export interface RegisteredUpstream extends UpstreamTarget {
   enabled: boolean;
   /** Result of the last health check; null before the first one. */
   lastHealthOk: boolean | null;
+  /** Forces the upstream hot or cold whatever its usage; null follows usage. */
+  pin: UpstreamPin | null;
+  /** This upstream's own tool-discovery interval (s); null follows its class. */
+  discoveryIntervalSeconds: number | null;
 }
 
 /** A registered upstream together with its stored tools. */
@@ -60,13 +79,22 @@ export interface CreateUpstreamInput {
   url: string;
   transport?: UpstreamTransport;
   enabled?: boolean;
+  /** Null (or absent) follows usage. */
+  pin?: UpstreamPin | null;
+  /** Whole seconds, 1 to MAX_DISCOVERY_INTERVAL_SECONDS; null (or absent) follows the class. */
+  discoveryIntervalSeconds?: number | null;
 }
 
+/** Absent fields stay as they are; null clears an override. */
 export interface UpdateUpstreamInput {
   name?: string;
   url?: string;
   transport?: UpstreamTransport;
   enabled?: boolean;
+  /** Null clears the pin: follow usage. */
+  pin?: UpstreamPin | null;
+  /** Whole seconds, 1 to MAX_DISCOVERY_INTERVAL_SECONDS; null clears it: follow the class. */
+  discoveryIntervalSeconds?: number | null;
 }
 
 /** A tool as an upstream's `tools/list` reports it. */

@@ -16,5 +16,7 @@ export function toUpstreamInfo(row: Gateway): UpstreamInfo {
     lastHealthError: row.lastHealthError,
     lastHealthAt: row.lastHealthAt,
     lastSeenAt: row.lastSeenAt,
+    pin: row.pin,
+    discoveryIntervalSeconds: row.discoveryIntervalSeconds,
   };
 }

@@ -1,12 +1,18 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { InvalidUpstreamUrlError, UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
+import {
+  InvalidUpstreamSettingError,
+  InvalidUpstreamUrlError,
+  UpstreamNameTakenError,
+  UpstreamNotFoundError,
+} from './errors';
 import { GatewayRepository } from './gateway.repository';
 import { UpstreamsService } from './upstreams.service';
 import { RegistryDatabaseModule } from './registry-database.module';
 import { RegistryModule } from './registry.module';
+import { registryMessages as messages } from './registry.messages';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
-import type { DiscoveredTool } from './types';
+import type { DiscoveredTool, UpstreamPin } from './types';
 
 const SECRET_URL = 'https://user:pass@up.example/mcp?api_key=CANARY123';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -27,14 +33,19 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
   let service: UpstreamsService;
   let directory: GatewayRepository;
 
-  beforeEach(async () => {
-    db = await createTestDatabase(kind);
+  /** Opens the registry on this test's database, as a (re)started worker does. */
+  const open = async (): Promise<void> => {
     moduleRef = await Test.createTestingModule({
       imports: [RegistryDatabaseModule.forRootAsync({ useFactory: () => db.config }), RegistryModule],
     }).compile();
     await moduleRef.init();
     service = moduleRef.get(UpstreamsService);
     directory = moduleRef.get(GatewayRepository);
+  };
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    await open();
   });
 
   afterEach(async () => {
@@ -81,6 +92,8 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
+        pin: null,
+        discoveryIntervalSeconds: null,
       });
     });
 
@@ -102,6 +115,8 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
         transport: 'sse',
         enabled: false,
         lastHealthOk: null,
+        pin: null,
+        discoveryIntervalSeconds: null,
       });
     });
 
@@ -309,14 +324,189 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
     });
   });
 
+  describe('polling overrides', () => {
+    // Absent fields come out as undefined, which toEqual tells apart from null.
+    const overridesOf = (g: { pin?: UpstreamPin | null; discoveryIntervalSeconds?: number | null }) => ({
+      pin: g.pin,
+      discoveryIntervalSeconds: g.discoveryIntervalSeconds,
+    });
+
+    it('stores a pin and an interval given at registration and shows them wherever the upstream is read', async () => {
+      const gw = await service.create({
+        name: 'a',
+        url: 'http://127.0.0.1:8001/',
+        pin: 'hot',
+        discoveryIntervalSeconds: 60,
+      });
+      const expected = { pin: 'hot', discoveryIntervalSeconds: 60 };
+      expect(overridesOf(gw)).toEqual(expected);
+      expect(overridesOf(await service.get(gw.id))).toEqual(expected);
+      expect((await service.list()).map(overridesOf)).toEqual([expected]);
+      expect(overridesOf(await service.getTarget(gw.id))).toEqual(expected);
+      expect((await service.listEnabledTargets()).map(overridesOf)).toEqual([expected]);
+      expect((await service.listEnabledWithTools()).map(overridesOf)).toEqual([expected]);
+      expect((await directory.listEnabledRefs()).map(overridesOf)).toEqual([expected]);
+    });
+
+    it('sets, changes and clears them with update, each change counting as a change of what is served', async () => {
+      const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
+      const start = service.revision;
+
+      const pinned = await service.update(gw.id, { pin: 'cold' });
+      expect(overridesOf(pinned)).toEqual({ pin: 'cold', discoveryIntervalSeconds: null });
+      expect(pinned.updatedAt.getTime()).toBeGreaterThanOrEqual(gw.updatedAt.getTime());
+
+      const timed = await service.update(gw.id, { pin: 'hot', discoveryIntervalSeconds: 3600 });
+      expect(overridesOf(timed)).toEqual({ pin: 'hot', discoveryIntervalSeconds: 3600 });
+      expect(service.revision).toBe(start + 2);
+
+      // The same values again change nothing.
+      await service.update(gw.id, { pin: 'hot', discoveryIntervalSeconds: 3600 });
+      expect(service.revision).toBe(start + 2);
+
+      const cleared = await service.update(gw.id, { pin: null, discoveryIntervalSeconds: null });
+      expect(overridesOf(cleared)).toEqual({ pin: null, discoveryIntervalSeconds: null });
+      expect(overridesOf(await service.getTarget(gw.id))).toEqual({ pin: null, discoveryIntervalSeconds: null });
+      expect(service.revision).toBe(start + 3);
+    });
+
+    it('leaves them as they are when a patch does not mention them', async () => {
+      const gw = await service.create({
+        name: 'a',
+        url: 'http://127.0.0.1:8001/',
+        pin: 'cold',
+        discoveryIntervalSeconds: 30,
+      });
+      const renamed = await service.update(gw.id, { name: 'b', enabled: false });
+      expect(overridesOf(renamed)).toEqual({ pin: 'cold', discoveryIntervalSeconds: 30 });
+    });
+
+    it('takes intervals from one second to one week', async () => {
+      const short = await service.create({ name: 'short', url: 'http://127.0.0.1:8001/', discoveryIntervalSeconds: 1 });
+      const long = await service.create({
+        name: 'long',
+        url: 'http://127.0.0.1:8002/',
+        discoveryIntervalSeconds: 604_800,
+      });
+      expect([short.discoveryIntervalSeconds, long.discoveryIntervalSeconds]).toEqual([1, 604_800]);
+    });
+
+    const badPins: unknown[] = ['warm', 'HOT', '', 1, true];
+    const badIntervals: unknown[] = [0, -60, 1.5, 604_801, '60', Number.NaN, Number.POSITIVE_INFINITY];
+    const pinError = new InvalidUpstreamSettingError('pin', messages.pinInvalid());
+    const intervalError = new InvalidUpstreamSettingError(
+      'discoveryIntervalSeconds',
+      messages.discoveryIntervalInvalid(604_800),
+    );
+    // What a JavaScript caller (or a request that got around the admin API's schema) could pass.
+    const asPin = (value: unknown) => value as UpstreamPin;
+    const asInterval = (value: unknown) => value as number;
+
+    it('refuses a bad pin or interval at registration and stores nothing', async () => {
+      for (const pin of badPins) {
+        await expect(service.create({ name: 'a', url: 'http://127.0.0.1:8001/', pin: asPin(pin) })).rejects.toThrow(
+          pinError,
+        );
+      }
+      for (const interval of badIntervals) {
+        await expect(
+          service.create({ name: 'a', url: 'http://127.0.0.1:8001/', discoveryIntervalSeconds: asInterval(interval) }),
+        ).rejects.toThrow(intervalError);
+      }
+      expect(await service.list()).toEqual([]);
+      expect(service.revision).toBe(0);
+    });
+
+    it('refuses a bad pin or interval on update and changes nothing, not even the rest of the patch', async () => {
+      const gw = await service.create({
+        name: 'a',
+        url: 'http://127.0.0.1:8001/',
+        pin: 'hot',
+        discoveryIntervalSeconds: 120,
+      });
+      const before = service.revision;
+      for (const pin of badPins) {
+        await expect(service.update(gw.id, { name: 'renamed', pin: asPin(pin) })).rejects.toThrow(pinError);
+      }
+      for (const interval of badIntervals) {
+        await expect(
+          service.update(gw.id, { name: 'renamed', discoveryIntervalSeconds: asInterval(interval) }),
+        ).rejects.toBeInstanceOf(InvalidUpstreamSettingError);
+      }
+      expect(await service.get(gw.id)).toEqual(gw);
+      expect(service.revision).toBe(before);
+    });
+
+    it('keeps them across a restart', async () => {
+      const pinned = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/', pin: 'hot' });
+      const timed = await service.create({ name: 'b', url: 'http://127.0.0.1:8002/', discoveryIntervalSeconds: 45 });
+      const cleared = await service.create({
+        name: 'c',
+        url: 'http://127.0.0.1:8003/',
+        pin: 'cold',
+        discoveryIntervalSeconds: 10,
+      });
+      await service.update(cleared.id, { pin: null, discoveryIntervalSeconds: null });
+      await moduleRef.close();
+
+      await open();
+      expect((await service.list()).map((g) => ({ id: g.id, ...overridesOf(g) }))).toEqual([
+        { id: pinned.id, pin: 'hot', discoveryIntervalSeconds: null },
+        { id: timed.id, pin: null, discoveryIntervalSeconds: 45 },
+        { id: cleared.id, pin: null, discoveryIntervalSeconds: null },
+      ]);
+      expect((await directory.listEnabledRefs()).map(overridesOf)).toEqual([
+        { pin: 'hot', discoveryIntervalSeconds: null },
+        { pin: null, discoveryIntervalSeconds: 45 },
+        { pin: null, discoveryIntervalSeconds: null },
+      ]);
+    });
+
+    it('reads a value edited into the database by hand that it would not take as no override, and lists on', async () => {
+      const good = await service.create({
+        name: 'good',
+        url: 'http://127.0.0.1:8001/',
+        pin: 'cold',
+        discoveryIntervalSeconds: 300,
+      });
+      const bad = await service.create({ name: 'bad', url: 'http://127.0.0.1:8002/' });
+      const dataSource = moduleRef.get(DataSource);
+      // [pin, interval] as SQL literals. PostgreSQL's integer column takes no fraction or text; SQLite's keeps them.
+      const handEdits = [
+        ["'warm'", '-5'],
+        ["'HOT'", '0'],
+        ...(kind === 'sqlite'
+          ? [
+              ["''", "'soon'"],
+              ["'cold '", '1.5'],
+            ]
+          : []),
+      ];
+      for (const [pin, interval] of handEdits) {
+        await dataSource.query(
+          `UPDATE "gateways" SET "pin" = ${pin}, "discoveryIntervalSeconds" = ${interval} WHERE "name" = 'bad'`,
+        );
+        const none = { pin: null, discoveryIntervalSeconds: null };
+        const kept = { pin: 'cold', discoveryIntervalSeconds: 300 };
+        expect(overridesOf(await service.get(bad.id))).toEqual(none);
+        expect((await service.list()).map(overridesOf)).toEqual([kept, none]);
+        expect((await service.listEnabledTargets()).map(overridesOf)).toEqual([kept, none]);
+        expect(await directory.listEnabledRefs()).toEqual([
+          { id: good.id, url: good.url, ...kept },
+          { id: bad.id, url: bad.url, ...none },
+        ]);
+      }
+    });
+  });
+
   describe('GatewayRepository', () => {
-    it('lists only enabled upstreams, as id and canonical URL, in creation order', async () => {
-      const a = await service.create({ name: 'a', url: SECRET_URL });
-      await service.create({ name: 'off', url: 'http://127.0.0.1:8002/', enabled: false });
+    it('lists only enabled upstreams, as id, canonical URL and overrides, in creation order', async () => {
+      const a = await service.create({ name: 'a', url: SECRET_URL, pin: 'cold', discoveryIntervalSeconds: 900 });
+      await service.create({ name: 'off', url: 'http://127.0.0.1:8002/', enabled: false, pin: 'hot' });
       const c = await service.create({ name: 'c', url: 'http://127.0.0.1:8003/mcp' });
       expect(await directory.listEnabledRefs()).toEqual([
-        { id: a.id, url: 'https://up.example/mcp' },
-        { id: c.id, url: 'http://127.0.0.1:8003/mcp' },
+        { id: a.id, url: 'https://up.example/mcp', pin: 'cold', discoveryIntervalSeconds: 900 },
+        { id: c.id, url: 'http://127.0.0.1:8003/mcp', pin: null, discoveryIntervalSeconds: null },
       ]);
     });
 

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { Gateway } from './entities/gateway.entity';
 import { UpstreamNameTakenError, UpstreamNotFoundError } from './errors';
 import { GatewayRepository } from './gateway.repository';
+import { assertPollingOverrides } from './polling-overrides';
 import { RegistryRevision } from './registry-revision';
 import { registryMessages as messages } from './registry.messages';
 import { isBusy, isUniqueViolation, toStorageError } from './storage-errors';
@@ -48,6 +49,7 @@ export class UpstreamsService {
 
   async create(input: CreateUpstreamInput): Promise<UpstreamInfo> {
     const target = parseUpstreamUrl(input.url);
+    assertPollingOverrides(input);
     // Registration order is the directory order: two registrations in one millisecond must
     // not fall back to the (random) id to decide it.
     const now = new Date(Math.max(Date.now(), this.lastCreatedAt + 1));
@@ -68,6 +70,8 @@ export class UpstreamsService {
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
+        pin: input.pin ?? null,
+        discoveryIntervalSeconds: input.discoveryIntervalSeconds ?? null,
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UpstreamNameTakenError(input.name);
@@ -86,13 +90,22 @@ export class UpstreamsService {
     return toUpstreamInfo(await this.require(this.gateways.findById(id), id));
   }
 
-  /** Renames, enables/disables, or moves an upstream. A new address or transport resets its health. */
+  /**
+   * Renames, enables/disables, moves an upstream, or sets or clears (null) its polling overrides.
+   * A new address or transport resets its health.
+   */
   async update(id: string, patch: UpdateUpstreamInput): Promise<UpstreamInfo> {
+    assertPollingOverrides(patch);
     const existing = await this.require(this.gateways.findWithConnectionUrl(id), id);
     const changes: QueryDeepPartialEntity<Gateway> = {};
     let connectionUrl = existing.connectionUrl;
     if (patch.name !== undefined && patch.name !== existing.name) changes.name = patch.name;
     if (patch.enabled !== undefined && patch.enabled !== existing.enabled) changes.enabled = patch.enabled;
+    if (patch.pin !== undefined && patch.pin !== existing.pin) changes.pin = patch.pin;
+    const interval = patch.discoveryIntervalSeconds;
+    if (interval !== undefined && interval !== existing.discoveryIntervalSeconds) {
+      changes.discoveryIntervalSeconds = interval;
+    }
     let moved = false;
     if (patch.transport !== undefined && patch.transport !== existing.transport) {
       changes.transport = patch.transport;

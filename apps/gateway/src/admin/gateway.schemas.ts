@@ -1,4 +1,12 @@
-import { UPSTREAM_TRANSPORTS, InvalidUpstreamUrlError, parseUpstreamUrl } from '@app/registry';
+import {
+  InvalidUpstreamUrlError,
+  isDiscoveryIntervalSeconds,
+  MAX_DISCOVERY_INTERVAL_SECONDS,
+  parseUpstreamUrl,
+  registryMessages,
+  UPSTREAM_PINS,
+  UPSTREAM_TRANSPORTS,
+} from '@app/registry';
 import { z } from 'zod';
 
 export const MAX_GATEWAY_NAME_LENGTH = 100;
@@ -30,6 +38,16 @@ const transport = z.enum(UPSTREAM_TRANSPORTS, {
 
 const enabled = z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' });
 
+// Polling overrides; null means "no override". The texts are the registry's, which checks the same.
+const pin = z.enum(UPSTREAM_PINS, { errorMap: () => ({ message: registryMessages.pinInvalid() }) }).nullable();
+
+const intervalMessage = registryMessages.discoveryIntervalInvalid(MAX_DISCOVERY_INTERVAL_SECONDS);
+// One refine rather than int/min/max, so a bad value yields one issue, not several.
+const discoveryIntervalSeconds = z
+  .number({ invalid_type_error: intervalMessage })
+  .refine(isDiscoveryIntervalSeconds, intervalMessage)
+  .nullable();
+
 const object = { invalid_type_error: 'must be a JSON object', required_error: 'must be a JSON object' };
 
 export const createGatewaySchema = z
@@ -39,19 +57,28 @@ export const createGatewaySchema = z
       url,
       transport: transport.default('streamablehttp'),
       enabled: enabled.default(true),
+      pin: pin.default(null),
+      discoveryIntervalSeconds: discoveryIntervalSeconds.default(null),
     },
     object,
   )
   .strict();
 
+const updateFields = {
+  name: name.optional(),
+  url: url.optional(),
+  transport: transport.optional(),
+  enabled: enabled.optional(),
+  pin: pin.optional(),
+  discoveryIntervalSeconds: discoveryIntervalSeconds.optional(),
+};
+
+// Null is a change (it clears an override); only absent fields change nothing.
 export const updateGatewaySchema = z
-  .object(
-    { name: name.optional(), url: url.optional(), transport: transport.optional(), enabled: enabled.optional() },
-    object,
-  )
+  .object(updateFields, object)
   .strict()
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: 'must change at least one of name, url, transport, enabled',
+    message: `must change at least one of ${Object.keys(updateFields).join(', ')}`,
   });
 
 export type CreateGatewayBody = z.infer<typeof createGatewaySchema>;

@@ -1,6 +1,13 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { UpstreamsService, RegistryDatabaseModule, UPSTREAM_HOST_RESOLVER, type HostResolver } from '@app/registry';
+import {
+  InvalidUpstreamSettingError,
+  registryMessages,
+  UpstreamsService,
+  RegistryDatabaseModule,
+  UPSTREAM_HOST_RESOLVER,
+  type HostResolver,
+} from '@app/registry';
 import { createSqliteTestDatabase, type TestDatabase } from '@app/registry/testing/test-databases';
 import request, { type Response } from 'supertest';
 import { CaptureLogger } from '../../test/support/capture-logger';
@@ -157,6 +164,8 @@ describe('Admin API /gateways', () => {
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
+        pin: null,
+        discoveryIntervalSeconds: null,
       });
     });
 
@@ -318,7 +327,9 @@ describe('Admin API /gateways', () => {
     it('rejects a PATCH that changes nothing, or changes to an invalid value', async () => {
       const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
       const empty = await h.http().patch(`/gateways/${gw.id}`).send({}).expect(400);
-      expect(empty.body.message).toBe('body: must change at least one of name, url, transport, enabled');
+      expect(empty.body.message).toBe(
+        'body: must change at least one of name, url, transport, enabled, pin, discoveryIntervalSeconds',
+      );
       const bad = await h.http().patch(`/gateways/${gw.id}`).send({ url: 'http://[::ffff:a9fe:a9fe]/' }).expect(400);
       expect(bad.body.message).toBe(`url: ${METADATA_REASON}`);
       const typed = await h.http().patch(`/gateways/${gw.id}`).send({ enabled: 1 }).expect(400);
@@ -363,6 +374,109 @@ describe('Admin API /gateways', () => {
         .send('{"name": "a", "url": ')
         .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, message: expect.any(String) });
+    });
+  });
+
+  describe('polling overrides', () => {
+    const PIN_MESSAGE = 'pin: must be "hot", "cold" or null';
+    const INTERVAL_MESSAGE = 'discoveryIntervalSeconds: must be a whole number of seconds from 1 to 604800, or null';
+    const overridesOf = (body: { pin: unknown; discoveryIntervalSeconds: unknown }) => ({
+      pin: body.pin,
+      discoveryIntervalSeconds: body.discoveryIntervalSeconds,
+    });
+
+    it('registers a gateway with a pin and an interval of its own, and shows both on every read', async () => {
+      const created = await create({
+        name: 'a',
+        url: 'http://127.0.0.1:8001/',
+        pin: 'hot',
+        discoveryIntervalSeconds: 120,
+      }).expect(201);
+      const expected = { pin: 'hot', discoveryIntervalSeconds: 120 };
+      expect(overridesOf(created.body)).toEqual(expected);
+      expect(overridesOf((await h.http().get(`/gateways/${created.body.id}`).expect(200)).body)).toEqual(expected);
+      expect((await h.http().get('/gateways').expect(200)).body.map(overridesOf)).toEqual([expected]);
+    });
+
+    it('sets, changes and clears them with PATCH, leaving whatever the patch does not name', async () => {
+      const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
+      const patch = async (body: Record<string, unknown>) =>
+        overridesOf((await h.http().patch(`/gateways/${gw.id}`).send(body).expect(200)).body);
+
+      expect(await patch({ pin: 'cold' })).toEqual({ pin: 'cold', discoveryIntervalSeconds: null });
+      expect(await patch({ discoveryIntervalSeconds: 3600 })).toEqual({ pin: 'cold', discoveryIntervalSeconds: 3600 });
+      expect(await patch({ pin: 'hot', name: 'renamed' })).toEqual({ pin: 'hot', discoveryIntervalSeconds: 3600 });
+      expect(await patch({ pin: null })).toEqual({ pin: null, discoveryIntervalSeconds: 3600 });
+      expect(await patch({ discoveryIntervalSeconds: null })).toEqual({ pin: null, discoveryIntervalSeconds: null });
+      expect(overridesOf((await h.http().get(`/gateways/${gw.id}`).expect(200)).body)).toEqual({
+        pin: null,
+        discoveryIntervalSeconds: null,
+      });
+    });
+
+    it('takes intervals from one second to one week', async () => {
+      await create({ name: 'a', url: 'http://127.0.0.1:8001/', discoveryIntervalSeconds: 1 }).expect(201);
+      await create({ name: 'b', url: 'http://127.0.0.1:8002/', discoveryIntervalSeconds: 604800 }).expect(201);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['an unknown pin', { pin: 'warm' }, PIN_MESSAGE],
+      ['a pin in the wrong case', { pin: 'HOT' }, PIN_MESSAGE],
+      ['a pin of the wrong type', { pin: true }, PIN_MESSAGE],
+      ['an interval of zero', { discoveryIntervalSeconds: 0 }, INTERVAL_MESSAGE],
+      ['a negative interval', { discoveryIntervalSeconds: -60 }, INTERVAL_MESSAGE],
+      ['a fractional interval', { discoveryIntervalSeconds: 1.5 }, INTERVAL_MESSAGE],
+      ['an interval over a week', { discoveryIntervalSeconds: 604801 }, INTERVAL_MESSAGE],
+      ['an interval as a string', { discoveryIntervalSeconds: '60' }, INTERVAL_MESSAGE],
+      ['both wrong at once', { pin: 'warm', discoveryIntervalSeconds: 0 }, `${PIN_MESSAGE}; ${INTERVAL_MESSAGE}`],
+    ])('rejects %s with 400, on POST and on PATCH, and changes nothing', async (_case, bad, message) => {
+      const posted = await create({ name: 'new', url: 'http://127.0.0.1:8002/', ...bad }).expect(400);
+      expect(posted.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message });
+
+      const gw = (
+        await create({ name: 'a', url: 'http://127.0.0.1:8001/', pin: 'cold', discoveryIntervalSeconds: 90 }).expect(
+          201,
+        )
+      ).body;
+      const patched = await h
+        .http()
+        .patch(`/gateways/${gw.id}`)
+        .send({ name: 'renamed', ...bad })
+        .expect(400);
+      expect(patched.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message });
+      expect((await h.http().get('/gateways').expect(200)).body).toEqual([gw]);
+    });
+
+    it("answers the registry's own refusal of an override as a 400 naming the field", async () => {
+      const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
+      jest
+        .spyOn(h.service, 'update')
+        .mockRejectedValueOnce(new InvalidUpstreamSettingError('pin', registryMessages.pinInvalid()));
+      const res = await h.http().patch(`/gateways/${gw.id}`).send({ pin: 'hot' }).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: PIN_MESSAGE });
+    });
+
+    it('keeps them across a restart of the gateway', async () => {
+      const pinned = (await create({ name: 'a', url: 'http://127.0.0.1:8001/', pin: 'hot' }).expect(201)).body;
+      const timed = (
+        await create({ name: 'b', url: 'http://127.0.0.1:8002/', pin: 'cold', discoveryIntervalSeconds: 45 }).expect(
+          201,
+        )
+      ).body;
+      await h.http().patch(`/gateways/${timed.id}`).send({ pin: null }).expect(200);
+
+      await h.app.close();
+      h = await startAdminApi(db);
+      const listed = (await h.http().get('/gateways').expect(200)).body;
+      expect(
+        listed.map((g: { id: string; pin: unknown; discoveryIntervalSeconds: unknown }) => ({
+          id: g.id,
+          ...overridesOf(g),
+        })),
+      ).toEqual([
+        { id: pinned.id, pin: 'hot', discoveryIntervalSeconds: null },
+        { id: timed.id, pin: null, discoveryIntervalSeconds: 45 },
+      ]);
     });
   });
 

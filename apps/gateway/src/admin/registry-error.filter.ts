@@ -1,11 +1,20 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { UpstreamNameTakenError, UpstreamNotFoundError, InvalidUpstreamUrlError } from '@app/registry';
+import {
+  InvalidUpstreamSettingError,
+  InvalidUpstreamUrlError,
+  UpstreamNameTakenError,
+  UpstreamNotFoundError,
+} from '@app/registry';
 import type { Response } from 'express';
 
-type RegistryError = UpstreamNotFoundError | UpstreamNameTakenError | InvalidUpstreamUrlError;
+type RegistryError =
+  UpstreamNotFoundError | UpstreamNameTakenError | InvalidUpstreamUrlError | InvalidUpstreamSettingError;
 
-/** Registry errors as HTTP answers: unknown gateway 404, duplicate name 409, unusable URL 400. */
-@Catch(UpstreamNotFoundError, UpstreamNameTakenError, InvalidUpstreamUrlError)
+/**
+ * Registry errors as HTTP answers: unknown gateway 404, duplicate name 409, unusable URL or
+ * polling override 400 (the request schema catches those first; this covers any path around it).
+ */
+@Catch(UpstreamNotFoundError, UpstreamNameTakenError, InvalidUpstreamUrlError, InvalidUpstreamSettingError)
 export class RegistryErrorFilter implements ExceptionFilter<RegistryError> {
   catch(error: RegistryError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -14,7 +23,9 @@ export class RegistryErrorFilter implements ExceptionFilter<RegistryError> {
         ? [HttpStatus.NOT_FOUND, 'Not Found', error.message]
         : error instanceof UpstreamNameTakenError
           ? [HttpStatus.CONFLICT, 'Conflict', `name: ${error.message}`]
-          : [HttpStatus.BAD_REQUEST, 'Bad Request', `url: ${error.reason}`];
+          : error instanceof InvalidUpstreamSettingError
+            ? [HttpStatus.BAD_REQUEST, 'Bad Request', `${error.field}: ${error.reason}`]
+            : [HttpStatus.BAD_REQUEST, 'Bad Request', `url: ${error.reason}`];
     response.status(status).json({ statusCode: status, error: label, message });
   }
 }

@@ -12,6 +12,8 @@ export interface GatewayView {
   lastHealthError: string | null;
   lastHealthAt: string | null;
   lastSeenAt: string | null;
+  pin: 'hot' | 'cold' | null;
+  discoveryIntervalSeconds: number | null;
 }
 
 export interface ToolView {

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { UpstreamTransport } from '../types';
+import { storedDiscoveryInterval, storedPin } from '../polling-overrides';
+import type { UpstreamPin, UpstreamTransport } from '../types';
 
 /**
  * A registered upstream MCP server. Column types are spelled so that the same entity maps onto
@@ -50,4 +51,17 @@ export class Gateway {
 
   @Column({ type: Date, nullable: true })
   lastSeenAt!: Date | null;
+
+  // Polling overrides (migration 1767312000000). Read through a check, so that a value
+  // edited into the database by hand reads as "no override" instead of reaching the pollers.
+  @Column({ type: 'varchar', length: 8, nullable: true, transformer: { from: storedPin, to: keep } })
+  pin!: UpstreamPin | null;
+
+  @Column({ type: 'integer', nullable: true, transformer: { from: storedDiscoveryInterval, to: keep } })
+  discoveryIntervalSeconds!: number | null;
+}
+
+/** Writes go through as they are: the UpstreamsService has validated them. */
+function keep<T>(value: T): T {
+  return value;
 }
