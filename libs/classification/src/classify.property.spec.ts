@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { classifyServers, createClassifier } from './classify';
+import { classifyServers, classifyUsage, createClassifier } from './classify';
+import { mergeUsage, summarizeSessions } from './usage-summary';
+import { parseUsageSummary, serializeUsageSummary } from './usage-wire';
 import type { UpstreamRef, SessionUsage } from './types';
 
 const NOW = 1_700_000_000_000;
@@ -287,6 +289,54 @@ describe('createClassifier', () => {
             current = s.input;
           }
           check();
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('classification from fleet usage summaries', () => {
+  const pinnedGateways = gatewaysArbitrary.chain((gateways) =>
+    fc
+      .array(fc.constantFrom<UpstreamRef['pin']>(null, null, null, 'hot', 'cold'), {
+        minLength: gateways.length,
+        maxLength: gateways.length,
+      })
+      .map((pins) => gateways.map((g, i) => ({ ...g, pin: pins[i] }))),
+  );
+  const fleetArbitrary = pinnedGateways.chain((gateways) =>
+    fc.record({
+      gateways: fc.constant(gateways),
+      workers: fc.array(sessionsArbitrary(gateways), { minLength: 1, maxLength: 8 }),
+      hotRatio: fc.double({ min: 0, max: 1, noNaN: true }),
+      minHot: fc.nat(4),
+    }),
+  );
+
+  it('equals classifyServers over the union of every worker’s sessions, through the wire', () => {
+    fc.assert(
+      fc.property(fleetArbitrary, ({ gateways, workers, hotRatio, minHot }) => {
+        const summaries = workers.map((sessions, w) => {
+          const wire = serializeUsageSummary({ instanceId: `w${w}`, at: NOW, usage: summarizeSessions(gateways, sessions) });
+          const parsed = parseUsageSummary(wire, NOW);
+          if (typeof parsed === 'string') throw new Error(parsed);
+          return parsed.usage;
+        });
+        const fromSummaries = classifyUsage({ gateways, usage: mergeUsage(summaries), hotRatio, minHot, now: NOW });
+        const fromSessions = classifyServers({ gateways, sessions: workers.flat(), hotRatio, minHot, now: NOW });
+        expect(fromSummaries).toEqual(fromSessions);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never names a URL in a summary, so no credential reaches Redis', () => {
+    fc.assert(
+      fc.property(fleetArbitrary, ({ gateways, workers }) => {
+        const ids = new Set(gateways.map((g) => g.id));
+        for (const sessions of workers) {
+          for (const id of summarizeSessions(gateways, sessions).keys()) expect(ids.has(id)).toBe(true);
         }
       }),
       RUNS,
