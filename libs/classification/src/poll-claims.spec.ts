@@ -321,6 +321,10 @@ describe('Poll claims in round trips', () => {
       const lines = warn.mock.calls.map(([line]) => String(line));
       expect(lines.filter((l) => l.startsWith(messages.claimFailed(TYPE, 50, '').trim()))).toHaveLength(1);
       expect(lines).toHaveLength(2);
+      // Still down: what this worker polled within a hot interval is not polled again every round.
+      const next = await gate.claimDue(TYPE, list, { leaseMs: 1000 });
+      expect(next.due).toEqual([]);
+      expect(next.notDue).toBe(50);
     } finally {
       warn.mockRestore();
       down.disconnect();

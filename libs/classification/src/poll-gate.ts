@@ -23,6 +23,8 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Completions wait at most this long before they are written. @default leaseMs / 4 */
   flushAfterMs?: number;
+  /** Stretch each upstream's interval by its stable jitter factor (`pollJitter`). @default true */
+  jitter?: boolean;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface ClaimOptions {
 export class PollGate {
   private readonly logger = new Logger(PollGate.name);
   private readonly keys: ClassificationKeys;
+  /**
+   * This worker's own completions (epoch ms by poll key), consulted only when the store cannot
+   * answer: failing open then polls what this worker has not polled within a hot interval, the
+   * seed's rate, rather than everything every round.
+   */
+  private readonly polledHere = new Map<string, number>();
 
   constructor(
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
@@ -72,7 +80,8 @@ export class PollGate {
   ): Promise<PollRound<T>> {
     const leaseMs = Math.min(MAX_CLAIM_LEASE_MS, Math.max(1, options.leaseMs));
     const nowMs = this.config.clock.now();
-    const keyed = upstreams.map((u) => ({ upstream: u, request: this.claimRequest(u, pollType) }));
+    const jitter = options.jitter ?? true;
+    const keyed = upstreams.map((u) => ({ upstream: u, request: this.claimRequest(u, pollType, jitter) }));
     const open = (failedOpen: boolean, due: readonly T[], notDue = 0, held = 0): PollRound<T> =>
       new PollRound<T>({
         due,
@@ -83,7 +92,7 @@ export class PollGate {
         flushAfterMs: options.flushAfterMs ?? Math.max(1, leaseMs / 4),
         clock: this.config.clock,
         writer: {
-          complete: (done) => this.writeCompletions(pollType, done),
+          complete: (done) => this.writeCompletions(pollType, done, jitter),
           release: (failed) => this.writeReleases(pollType, failed),
         },
       });
@@ -116,7 +125,8 @@ export class PollGate {
       return open(false, due, notDue, held);
     } catch (error) {
       this.logger.warn(messages.claimFailed(pollType, upstreams.length, errorMessage(error)));
-      return open(true, upstreams);
+      const due = keyed.filter(({ request }) => !this.polledHereWithin(request, nowMs)).map((k) => k.upstream);
+      return open(true, due, upstreams.length - due.length);
     }
   }
 
@@ -160,35 +170,79 @@ export class PollGate {
   }
 
   /**
-   * When the next poll of this kind is due (epoch ms), or null when it is due now.
-   * For dashboards; the decision itself is `shouldPollServer`.
+   * When the next poll of this kind is due (epoch ms), or null when it is due now. With
+   * `upstream`, as a claim round decides it (its own interval, its jitter); without, as
+   * `shouldPollServer` does. For dashboards; the decisions are `claimDue` and `shouldPollServer`.
    */
-  async nextDueAt(url: string, pollType: PollType, gatewayId?: string): Promise<number | null> {
+  async nextDueAt(
+    url: string,
+    pollType: PollType,
+    gatewayId?: string,
+    upstream?: { intervalSeconds?: number | null },
+  ): Promise<number | null> {
     if (!this.config.enabled) return null;
     try {
-      const state = await this.readState(url, pollType, gatewayId);
+      const own = upstream ? validInterval(upstream.intervalSeconds) : null;
+      const factor = upstream && gatewayId ? jitterFactor(gatewayId, this.config.pollJitter) : 1;
+      const state = await this.readState(url, pollType, gatewayId, own);
       if (state === null || state.last === null) return null;
-      const due = state.last + state.interval;
+      const due = state.last + state.interval * factor;
       return due <= state.now ? null : Math.round(due * 1000);
     } catch {
       return null;
     }
   }
 
-  private claimRequest(upstream: PollCandidate, pollType: PollType): ClaimRequest {
+  /**
+   * The server's interval (its own, else its class's) and last poll (seconds), or null when it
+   * is unclassified and has no interval of its own. One store round trip.
+   */
+  private async readState(
+    url: string,
+    pollType: PollType,
+    gatewayId?: string,
+    ownInterval: number | null = null,
+  ): Promise<PollState | null> {
+    const key = this.keys.pollState(url, pollType, gatewayId);
+    const record = await withTimeout(this.store.readPollState(url, key), POLL_DECISION_TIMEOUT_MS, 'store read');
+    if (record.serverClass === null && ownInterval === null) return null;
+    const now = this.config.clock.now() / 1000;
+    const last = parsePollTimestamp(record.lastPolled, now);
+    if (last === null && record.lastPolled !== null) {
+      this.logger.warn(messages.invalidPollTime(pollType, redactUrl(url)));
+    }
+    return { interval: ownInterval ?? this.intervalFor(record.serverClass as ServerClass), last, now };
+  }
+
+  private claimRequest(upstream: PollCandidate, pollType: PollType, jitter: boolean): ClaimRequest {
     return {
       url: upstream.url,
       pollKey: this.keys.pollState(upstream.url, pollType, upstream.id),
       claimKey: this.keys.pollClaim(upstream.url, pollType, upstream.id),
-      jitterFactor: jitterFactor(upstream.id, this.config.pollJitter),
+      jitterFactor: jitter ? jitterFactor(upstream.id, this.config.pollJitter) : 1,
       intervalSeconds: validInterval(upstream.intervalSeconds),
     };
   }
 
-  private async writeCompletions(pollType: PollType, done: readonly PollCandidate[]): Promise<void> {
+  private polledHereWithin(request: ClaimRequest, nowMs: number): boolean {
+    const last = this.polledHere.get(request.pollKey);
+    const interval = (request.intervalSeconds ?? this.intervalFor('hot')) * request.jitterFactor;
+    return last !== undefined && nowMs - last < interval * 1000;
+  }
+
+  private rememberPolled(polls: readonly CompletedPoll[], nowMs: number): void {
+    for (const poll of polls) this.polledHere.set(poll.pollKey, nowMs);
+    // Upstreams removed from the registry fall out after two cold intervals.
+    if (this.polledHere.size > 2 * polls.length) {
+      const horizon = nowMs - 2 * this.intervalFor('cold') * 1000;
+      for (const [key, at] of this.polledHere) if (at < horizon) this.polledHere.delete(key);
+    }
+  }
+
+  private async writeCompletions(pollType: PollType, done: readonly PollCandidate[], jitter: boolean): Promise<void> {
     if (!this.config.enabled) return;
     const polls: CompletedPoll[] = done.map((u) => {
-      const request = this.claimRequest(u, pollType);
+      const request = this.claimRequest(u, pollType, jitter);
       const own = request.intervalSeconds;
       return {
         url: u.url,
@@ -202,9 +256,11 @@ export class PollGate {
       hot: ttlSeconds(this.intervalFor('hot') * factor, 2),
       cold: ttlSeconds(this.intervalFor('cold') * factor, 2),
     };
+    const nowMs = this.config.clock.now();
+    this.rememberPolled(polls, nowMs);
     try {
       await withTimeout(
-        this.store.completeClaims(polls, this.config.clock.now() / 1000, this.config.instanceId, ttls),
+        this.store.completeClaims(polls, nowMs / 1000, this.config.instanceId, ttls),
         POLL_DECISION_TIMEOUT_MS + polls.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
         'store write',
       );
@@ -226,19 +282,6 @@ export class PollGate {
       // The claims lapse with their lease; the retry only waits that long.
       this.logger.warn(messages.claimReleaseFailed(pollType, keys.length, errorMessage(error)));
     }
-  }
-
-  /** The server's interval and last poll (seconds), or null when it is unclassified. One store round trip. */
-  private async readState(url: string, pollType: PollType, gatewayId?: string): Promise<PollState | null> {
-    const key = this.keys.pollState(url, pollType, gatewayId);
-    const record = await withTimeout(this.store.readPollState(url, key), POLL_DECISION_TIMEOUT_MS, 'store read');
-    if (record.serverClass === null) return null;
-    const now = this.config.clock.now() / 1000;
-    const last = parsePollTimestamp(record.lastPolled, now);
-    if (last === null && record.lastPolled !== null) {
-      this.logger.warn(messages.invalidPollTime(pollType, redactUrl(url)));
-    }
-    return { interval: this.intervalFor(record.serverClass), last, now };
   }
 }
 

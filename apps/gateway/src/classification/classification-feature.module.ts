@@ -29,6 +29,8 @@ import { PollStats } from './poll-stats';
         intervalSeconds: c.classification.intervalSeconds,
         hotRatio: c.classification.hotRatio,
         coldMultiplier: c.classification.coldMultiplier,
+        minHot: c.classification.minHot,
+        pollJitter: c.classification.pollJitter,
         keyPrefix: c.redisKeyPrefix,
         // The configured name is only the readable part: two workers given one name still get distinct tokens.
         instanceId: createInstanceId(c.instanceId ?? 'gateway'),

@@ -15,8 +15,8 @@ export class PollStats {
     tool_discovery: { performed: 0, skipped: 0, failed: 0 },
   };
 
-  record(type: PollType, outcome: keyof PollCounters): void {
-    this.counters[type][outcome] += 1;
+  record(type: PollType, outcome: keyof PollCounters, count = 1): void {
+    this.counters[type][outcome] += count;
   }
 
   snapshot(): Record<PollType, PollCounters> {

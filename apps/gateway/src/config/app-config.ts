@@ -37,6 +37,8 @@ export const envSchema = z.object({
   GATEWAY_AUTO_REFRESH_INTERVAL: seconds(300),
   HOT_SERVER_RATIO: z.coerce.number().min(0).max(1).default(0.2),
   COLD_INTERVAL_MULTIPLIER: z.coerce.number().finite().min(1).default(3),
+  HOT_SERVER_MIN: z.coerce.number().int().min(0).default(1),
+  POLL_JITTER: z.coerce.number().min(0).max(0.5).default(0.1),
   AUTO_REFRESH_SERVERS: bool.default('true'),
   HEALTH_CHECK_INTERVAL: seconds(60),
   POLL_CONCURRENCY: count(8),
@@ -65,6 +67,10 @@ export interface AppConfig {
     intervalSeconds: number;
     hotRatio: number;
     coldMultiplier: number;
+    /** The hot cap is at least this many upstreams (the busiest of a handful stays hot). */
+    minHot: number;
+    /** Each upstream's poll interval is stretched by a stable factor within ±pollJitter. */
+    pollJitter: number;
   };
   autoRefreshServers: boolean;
   healthCheckIntervalSeconds: number;
@@ -117,6 +123,8 @@ function toAppConfig(e: Env): AppConfig {
       intervalSeconds: e.GATEWAY_AUTO_REFRESH_INTERVAL,
       hotRatio: e.HOT_SERVER_RATIO,
       coldMultiplier: e.COLD_INTERVAL_MULTIPLIER,
+      minHot: e.HOT_SERVER_MIN,
+      pollJitter: e.POLL_JITTER,
     },
     autoRefreshServers: e.AUTO_REFRESH_SERVERS,
     healthCheckIntervalSeconds: e.HEALTH_CHECK_INTERVAL,

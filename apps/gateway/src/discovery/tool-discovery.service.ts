@@ -27,13 +27,22 @@ export class ToolDiscoveryService implements ToolRefresher {
     return this.refreshConnection(connection);
   }
 
-  /** For pollers that already hold the connection details. */
-  refreshConnection(connection: RegisteredUpstream): Promise<ToolRefreshResult> {
-    const running = this.inFlight.get(connection.id);
-    if (running) return running;
-    const work = this.discover(connection).finally(() => this.inFlight.delete(connection.id));
-    this.inFlight.set(connection.id, work);
-    return work;
+  /**
+   * For pollers that already hold the connection details. A claim round records its polls
+   * itself, in one batch (`markPolled: false`); a refresh on its own records it here.
+   */
+  async refreshConnection(
+    connection: RegisteredUpstream,
+    options: { markPolled?: boolean } = {},
+  ): Promise<ToolRefreshResult> {
+    let work = this.inFlight.get(connection.id);
+    if (!work) {
+      work = this.discover(connection).finally(() => this.inFlight.delete(connection.id));
+      this.inFlight.set(connection.id, work);
+    }
+    const result = await work;
+    if (options.markPolled ?? true) await this.gate.markPollCompleted(connection.url, 'tool_discovery', connection.id);
+    return result;
   }
 
   private async discover(connection: RegisteredUpstream): Promise<ToolRefreshResult> {
@@ -49,7 +58,6 @@ export class ToolDiscoveryService implements ToolRefresher {
       tools.map((t) => ({ name: t.name, description: t.description ?? null, inputSchema: t.inputSchema })),
     );
     this.stats.record('tool_discovery', 'performed');
-    await this.gate.markPollCompleted(connection.url, 'tool_discovery', connection.id);
     const { added, updated, removed } = changes;
     if (added.length + updated.length + removed.length > 0) {
       this.logger.log(

@@ -6,17 +6,26 @@ import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { ToolDiscoveryService } from '../discovery/tool-discovery.service';
-import { forEachLimited } from './concurrency';
 import { PollStats } from '../classification/poll-stats';
+import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
+import { roundPeriodMs, startDelayMs } from './round-timing';
+
+type DiscoveryCandidate = RegisteredUpstream & { intervalSeconds: number | null };
 
 /**
- * Periodic tool discovery, gated by the classification: each round asks the PollGate which
- * upstreams are due (hot: every interval, cold: every 3) and refreshes only those.
+ * Periodic tool discovery, gated by the classification: each round claims the upstreams that are
+ * due (hot: every interval, cold: every 3, or an upstream's own interval; each stretched by its
+ * jitter) in one Redis round trip, so across the fleet each due upstream is discovered once, and
+ * records the round's results in one more.
  */
 @Injectable()
 export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DiscoveryPoller.name);
   private readonly task: RepeatingTask;
+  private readonly periodMs: number;
+  /** Upstreams whose discovery failed here, and when: this worker retries them an interval later. */
+  private readonly failedAt = new Map<string, number>();
+  private lastRound: ClaimedRoundOutcome | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,16 +35,11 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly stats: PollStats,
     @Optional() registry?: SchedulerRegistry,
   ) {
-    // With classification, rounds come often enough that a due server waits at most one health
-    // interval more; without it the gate says "poll" every time, so rounds keep the base interval.
-    const interval = config.classification.intervalSeconds;
-    const periodSeconds = config.classification.enabled
-      ? Math.min(interval, config.healthCheckIntervalSeconds)
-      : interval;
+    this.periodMs = roundPeriodMs(config.classification.intervalSeconds, config.classification.enabled);
     this.task = new RepeatingTask(
       {
         name: 'discovery poll round',
-        periodMs: periodSeconds * 1000,
+        periodMs: this.periodMs,
         // Each upstream call has its own deadline, so the calls in flight end within one of them.
         stopWaitMs: config.upstreamTimeoutMs + 1000,
         run: () => this.runOnce(),
@@ -45,7 +49,7 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.autoRefreshServers) this.task.start();
+    if (this.config.autoRefreshServers) this.task.start(startDelayMs(this.periodMs));
     else this.logger.log('Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)');
   }
 
@@ -53,21 +57,40 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     await this.task.stop();
   }
 
-  /** One round: refresh every enabled, not-unhealthy upstream the gate says is due. */
-  async runOnce(): Promise<void> {
-    const targets = (await this.gateways.listEnabledTargets()).filter((t) => t.lastHealthOk !== false);
-    await forEachLimited(targets, this.config.pollConcurrency, (target) => this.maybeRefresh(target));
+  /** What this worker did in its last round; null before the first. */
+  lastOutcome(): ClaimedRoundOutcome | null {
+    return this.lastRound;
   }
 
-  private async maybeRefresh(target: RegisteredUpstream): Promise<void> {
-    if (!(await this.gate.shouldPollServer(target.url, 'tool_discovery', target.id))) {
-      this.stats.record('tool_discovery', 'skipped');
-      return;
-    }
+  /** One round: claim the due, enabled, not-unhealthy upstreams and refresh those. */
+  async runOnce(): Promise<ClaimedRoundOutcome> {
+    const now = Date.now();
+    const retryAfterMs = this.config.classification.intervalSeconds * 1000;
+    for (const [id, at] of this.failedAt) if (now - at >= retryAfterMs) this.failedAt.delete(id);
+    const candidates: DiscoveryCandidate[] = (await this.gateways.listEnabledTargets())
+      .filter((t) => t.lastHealthOk !== false && !this.failedAt.has(t.id))
+      .map((t) => ({ ...t, intervalSeconds: t.discoveryIntervalSeconds }));
+    const round = await this.gate.claimDue('tool_discovery', candidates, {
+      leaseMs: Math.max(this.periodMs, 3 * this.config.upstreamTimeoutMs),
+    });
+    this.stats.record('tool_discovery', 'skipped', round.notDue + round.held);
+    this.lastRound = await pollClaimed(
+      round,
+      { concurrency: this.config.pollConcurrency, pollDeadlineMs: this.config.upstreamTimeoutMs },
+      (target) => this.refresh(target),
+    );
+    return this.lastRound;
+  }
+
+  private async refresh(target: DiscoveryCandidate): Promise<boolean> {
     try {
-      await this.discovery.refreshConnection(target);
+      await this.discovery.refreshConnection(target, { markPolled: false });
+      this.failedAt.delete(target.id);
+      return true;
     } catch (error) {
+      this.failedAt.set(target.id, Date.now());
       this.logger.warn(`Tool discovery of ${target.name} failed: ${errorMessage(error)}`);
+      return false;
     }
   }
 }

@@ -1,33 +1,41 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { PollGate } from '@app/classification';
 import { errorMessage, RepeatingTask } from '@app/common';
 import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { UpstreamControlClient } from '../mcp';
-import { forEachLimited } from './concurrency';
 import { PollStats } from '../classification/poll-stats';
+import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
+import { roundPeriodMs, startDelayMs } from './round-timing';
+
+type HealthCandidate = RegisteredUpstream & { intervalSeconds: number };
 
 /**
- * Health checks (MCP `ping`) of every enabled upstream, every HEALTH_CHECK_INTERVAL seconds.
- * Never gated by hot/cold: an unhealthy upstream must drop out of /mcp within one interval.
+ * Health checks (MCP `ping`) of every enabled upstream every HEALTH_CHECK_INTERVAL seconds, never
+ * gated by hot/cold: an unhealthy upstream must drop out of /mcp within one interval. Checks are
+ * claimed like discoveries, so the fleet pings each upstream once per interval, not once per worker.
  */
 @Injectable()
 export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HealthPoller.name);
   private readonly task: RepeatingTask;
+  private readonly periodMs: number;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gateways: UpstreamsService,
     private readonly control: UpstreamControlClient,
+    private readonly gate: PollGate,
     private readonly stats: PollStats,
     @Optional() registry?: SchedulerRegistry,
   ) {
+    this.periodMs = roundPeriodMs(config.healthCheckIntervalSeconds, config.classification.enabled);
     this.task = new RepeatingTask(
       {
         name: 'health poll round',
-        periodMs: config.healthCheckIntervalSeconds * 1000,
+        periodMs: this.periodMs,
         // Each upstream call has its own deadline, so the calls in flight end within one of them.
         stopWaitMs: config.upstreamTimeoutMs + 1000,
         run: () => this.runOnce(),
@@ -37,17 +45,35 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.task.start();
+    this.task.start(startDelayMs(this.periodMs));
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.task.stop();
   }
 
-  /** One round over every enabled upstream. */
-  async runOnce(): Promise<void> {
-    const targets = await this.gateways.listEnabledTargets();
-    await forEachLimited(targets, this.config.pollConcurrency, (target) => this.check(target));
+  /** One round over every enabled upstream whose check is due. */
+  async runOnce(): Promise<ClaimedRoundOutcome> {
+    const intervalSeconds = this.config.healthCheckIntervalSeconds;
+    const candidates: HealthCandidate[] = (await this.gateways.listEnabledTargets()).map((t) => ({
+      ...t,
+      intervalSeconds,
+    }));
+    // The health interval is a promise to operators: no jitter stretches it.
+    const round = await this.gate.claimDue('health', candidates, {
+      leaseMs: Math.max(this.periodMs, 3 * this.config.upstreamTimeoutMs),
+      jitter: false,
+    });
+    this.stats.record('health', 'skipped', round.notDue + round.held);
+    return pollClaimed(
+      round,
+      { concurrency: this.config.pollConcurrency, pollDeadlineMs: this.config.upstreamTimeoutMs },
+      // A failed check is a result too: it is recorded, not handed to another worker.
+      async (target) => {
+        await this.check(target);
+        return true;
+      },
+    );
   }
 
   private async check(target: RegisteredUpstream): Promise<void> {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ClassificationScheduler } from '@app/classification';
+import { ClassificationScheduler, PollGate } from '@app/classification';
 import { UpstreamsService, type UpstreamInfo } from '@app/registry';
 import { createSqliteTestDatabase, type TestDatabase } from '@app/registry/testing/test-databases';
 import { AppModule } from '../app.module';
@@ -68,13 +68,17 @@ describe('Pollers', () => {
     expect(app.get(PollStats).snapshot().tool_discovery).toEqual({ performed: 5, skipped: 5, failed: 0 });
   });
 
-  it('does not record a failed discovery, so the next round tries again', async () => {
+  it('does not record a failed discovery: its claim is released for another worker, and this one waits an interval', async () => {
     await app.get(ClassificationScheduler).runOnce();
     servers[0].setHang(true);
-    await app.get(DiscoveryPoller).runOnce();
-    await app.get(DiscoveryPoller).runOnce();
-    expect(app.get(PollStats).snapshot().tool_discovery.failed).toBe(2);
+    expect(await app.get(DiscoveryPoller).runOnce()).toEqual({ succeeded: 4, failed: 1, released: 0 });
+    expect(await app.get(DiscoveryPoller).runOnce()).toEqual({ succeeded: 0, failed: 0, released: 0 });
+    expect(app.get(PollStats).snapshot().tool_discovery.failed).toBe(1);
     expect(servers.slice(1).map(listCalls)).toEqual([1, 1, 1, 1]);
+    // Not recorded and not held: any other worker's next round claims it at once.
+    const retry = await app.get(PollGate).claimDue('tool_discovery', [gateways[0]], { leaseMs: 1000 });
+    expect(retry.due.map((g) => g.id)).toEqual([gateways[0].id]);
+    await retry.close();
   });
 
   it('shares one upstream call between concurrent refreshes of a gateway', async () => {
