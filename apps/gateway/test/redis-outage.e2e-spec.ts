@@ -25,7 +25,14 @@ describe('a gateway whose Redis goes down and comes back', () => {
     database = await createSqliteDatabase();
     upstream = await fleet.start('solo');
     gateway = await GatewayProcess.start({
-      env: { ...FAST_POLLING_ENV, DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'e2e-outage' },
+      // HOT_SERVER_MIN=0: the seed's cap, so the one upstream here is cold.
+      env: {
+        ...FAST_POLLING_ENV,
+        HOT_SERVER_MIN: '0',
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: 'e2e-outage',
+      },
     });
     admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
     registered = await admin.createGateway('solo', upstream.url);

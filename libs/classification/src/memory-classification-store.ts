@@ -67,15 +67,12 @@ export class MemoryClassificationStore implements ClassificationStore {
     const now = this.clock.now();
     return requests.map((request) => {
       const serverClass = this.classOf(request.url);
-      let interval =
-        request.intervalSeconds ??
-        (serverClass === 'hot' ? round.hotIntervalSeconds : serverClass === 'cold' ? round.coldIntervalSeconds : null);
-      if (interval !== null) {
-        interval *= request.jitterFactor;
-        const skew = Math.min(round.maxFutureSkewSeconds, interval);
-        const last = parsePollTimestamp(live(this.polls.get(request.pollKey), now), round.nowSeconds, skew);
-        if (last !== null && round.nowSeconds - last < interval) return { status: 'not-due', dueAtSeconds: last + interval };
-      }
+      // Unclassified counts as hot: in doubt, the shorter interval.
+      const classInterval = serverClass === 'cold' ? round.coldIntervalSeconds : round.hotIntervalSeconds;
+      const interval = (request.intervalSeconds ?? classInterval) * request.jitterFactor;
+      const skew = Math.min(round.maxFutureSkewSeconds, interval);
+      const last = parsePollTimestamp(live(this.polls.get(request.pollKey), now), round.nowSeconds, skew);
+      if (last !== null && round.nowSeconds - last < interval) return { status: 'not-due', dueAtSeconds: last + interval };
       const claim = this.claims.get(request.claimKey);
       if (live(claim, now) !== null && (claim as Expiring<string>).expiresAt - now <= round.maxLeaseMs) {
         return { status: 'held', dueAtSeconds: null };

@@ -122,6 +122,16 @@ describe.each(['memory', 'redis'] as const)('Poll claims (%s store)', (kind) => 
     await allDue.close();
   });
 
+  it('polls an upstream no classification mentions yet at the hot rate', async () => {
+    const list = upstreams(2);
+    const first = await fleet.gate('a').claimDue(TYPE, list, { leaseMs: 10_000 });
+    first.due.forEach((u) => first.complete(u));
+    await first.close();
+    expect((await fleet.gate('b').claimDue(TYPE, list, { leaseMs: 10_000 })).due).toEqual([]);
+    fleet.clock.advance(INTERVAL * 1000 + 1);
+    expect(ids((await fleet.gate('b').claimDue(TYPE, list, { leaseMs: 10_000 })).due)).toEqual(ids(list));
+  });
+
   it('releases a failed poll so another worker retries it at once', async () => {
     const list = upstreams(3);
     await fleet.classify(list, []);

@@ -97,8 +97,9 @@ end
  * ARGV = now (s), lease (ms), token, hot interval (s), cold interval (s), max future skew (s),
  *        max lease (ms), then per upstream: url, jitter factor, override interval (s or '').
  * Returns per upstream: status (1 claimed, 0 not due, 2 claimed by another worker) and the due
- * time in seconds ('' unless not due). An unclassified upstream without override is due (the
- * seed's rule); a claim without TTL or with one longer than any lease is stale and taken over, so
+ * time in seconds ('' unless not due). An unclassified upstream without override counts as hot:
+ * in doubt, the shorter interval (the seed's single decision polls it every time; a round comes ten
+ * times an interval, so that would poll it ten times as often as a hot one). A claim without TTL or with one longer than any lease is stale and taken over, so
  * a tampered claim key can never suppress polling.
  */
 export const CLAIM_DUE_LUA = `${PARSE_LAST_POLL_LUA}
@@ -123,13 +124,13 @@ for i = 1, (#KEYS - 2) / 2 do
     interval = hotInterval
   elseif redis.call('SISMEMBER', KEYS[2], url) == 1 then
     interval = coldInterval
+  else
+    interval = hotInterval
   end
+  interval = interval * factor
   local dueAt = nil
-  if interval then
-    interval = interval * factor
-    local last = parseLastPoll(redis.pcall('GET', pollKey), now, math.min(maxSkew, interval))
-    if last and now - last < interval then dueAt = last + interval end
-  end
+  local last = parseLastPoll(redis.pcall('GET', pollKey), now, math.min(maxSkew, interval))
+  if last and now - last < interval then dueAt = last + interval end
   if dueAt then
     out[#out + 1] = 0
     out[#out + 1] = string.format('%.3f', dueAt)

@@ -51,11 +51,21 @@ export interface ClassificationView {
   } | null;
   hot: string[];
   cold: string[];
+  minHot: number;
   servers: {
     url: string;
     class: 'hot' | 'cold' | null;
-    gateways: { id: string; name: string; enabled: boolean; nextDiscoveryAt: string | null }[];
+    usage: { lastUsedAt: string | null; active: number; uses: number; reportedBy: string[] } | null;
+    gateways: {
+      id: string;
+      name: string;
+      enabled: boolean;
+      pin: 'hot' | 'cold' | null;
+      discoveryIntervalSeconds: number | null;
+      nextDiscoveryAt: string | null;
+    }[];
   }[];
+  fleet: { available: boolean; workers: { instanceId: string; reportedAt: string; ageSeconds: number; upstreams: number }[] };
   polls: { health: PollCountersView; tool_discovery: PollCountersView };
 }
 

@@ -52,6 +52,8 @@ export interface SampleServer {
   removeTool(name: string): void;
   /** While on, MCP requests are accepted and never answered. */
   setHang(hang: boolean): void;
+  /** The next `count` requests of `method` answer a JSON-RPC error (the server itself stays up). */
+  failNext(method: string, count: number): void;
   toolNames(): string[];
   stats(): SampleServerStats;
   close(): Promise<void>;
@@ -148,6 +150,18 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
     };
   };
 
+  const failures = new Map<string, number>();
+  /** The id of a request to fail, or null to serve it. */
+  const injectedFailure = (body: unknown): string | number | null => {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+    const { method, id } = body as { method?: unknown; id?: unknown };
+    if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return null;
+    const left = failures.get(method) ?? 0;
+    if (left <= 0) return null;
+    failures.set(method, left - 1);
+    return id;
+  };
+
   const countMethods = (body: unknown): void => {
     for (const message of Array.isArray(body) ? body : [body]) {
       if (message && typeof message === 'object' && 'method' in message && typeof message.method === 'string') {
@@ -234,6 +248,10 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
         return;
       }
       countMethods(body);
+      const failing = injectedFailure(body);
+      if (failing !== null) {
+        return json(res, 200, { jsonrpc: '2.0', id: failing, error: { code: -32603, message: 'injected failure' } });
+      }
       if (path === '/mcp') {
         return handleStreamable(req, res, body);
       }
@@ -291,6 +309,9 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
     },
     setHang(value) {
       hang = value;
+    },
+    failNext(method, count) {
+      failures.set(method, count);
     },
     toolNames: () => [...installers.keys()],
     stats: () => ({
