@@ -87,7 +87,9 @@ describe('a fleet of four gateway workers', () => {
     workers = await Promise.all(['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d'].map(start));
     ids = new Map();
     for (const upstream of upstreams) {
-      ids.set(upstream.name, (await workers[0].admin.createGateway(upstream.name, upstream.url)).id);
+      // u1 asks for its own, long discovery interval from the start.
+      const extra = upstream.name === 'u1' ? { discoveryIntervalSeconds: 600 } : {};
+      ids.set(upstream.name, (await workers[0].admin.createGateway(upstream.name, upstream.url, extra)).id);
     }
     const flags = await pollUntil(
       'one leader',
@@ -168,7 +170,6 @@ describe('a fleet of four gateway workers', () => {
 
   it('keeps pins and own intervals across a restart, and polls by them', async () => {
     await patch('u8', { pin: 'hot' });
-    await patch('u1', { discoveryIntervalSeconds: 600 });
     await waitForHot(['u2', 'u7', 'u8']);
     const restarted = workers[3];
     await restarted.process.stop('SIGTERM');
