@@ -160,7 +160,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     const fleet = await this.fleet.read(own);
     const result = this.classifier.classifyUsage({
       gateways,
-      usage: fleet.merged,
+      usage: fleet.summaries.map((s) => s.usage),
       hotRatio: this.config.hotRatio,
       minHot: this.config.minHot,
       now: this.config.clock.now(),

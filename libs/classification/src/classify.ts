@@ -19,8 +19,11 @@ export function classifyServers(input: ClassifyInput): ClassificationResult {
 /** What `classifyUsage` ranks: per-upstream usage summaries instead of the sessions behind them. */
 export interface ClassifyUsageInput extends RankingOptions {
   gateways: readonly UpstreamRef[];
-  /** Usage by upstream (gateway) id, as `summarizeSessions` and `mergeUsage` produce it. */
-  usage: UsageByUpstream;
+  /**
+   * Usage by upstream (gateway) id: one merged summary (`mergeUsage`), or every worker's summary
+   * (`summarizeSessions`), which are merged by the same rules on the way in.
+   */
+  usage: UsageByUpstream | readonly UsageByUpstream[];
 }
 
 /**
@@ -165,23 +168,22 @@ function hotCandidates(
   pins: Uint8Array | null,
 ): Int32Array {
   if (hotActual === 0) return new Int32Array(0);
-  // Pinned servers are outside the ranking: their recency reads as 0 here.
-  const recencyOf = (i: number): number => (pins && pins[i] !== UNPINNED ? 0 : stats[i * STRIDE + LAST_USED]);
+  // Pinned servers are outside the ranking.
   const recency = new Float64Array(rankable);
   for (let i = 0, k = 0; i < n; i++) {
-    const used = recencyOf(i);
-    if (used > 0) recency[k++] = used;
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used > 0 && (pins === null || pins[i] === UNPINNED)) recency[k++] = used;
   }
   const threshold = kthLargest(recency, hotActual);
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const used = recencyOf(i);
-    if (used > 0 && used >= threshold) count++;
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used >= threshold && used > 0 && (pins === null || pins[i] === UNPINNED)) count++;
   }
   const candidates = new Int32Array(count);
   for (let i = 0, k = 0; i < n; i++) {
-    const used = recencyOf(i);
-    if (used > 0 && used >= threshold) candidates[k++] = i;
+    const used = stats[i * STRIDE + LAST_USED];
+    if (used >= threshold && used > 0 && (pins === null || pins[i] === UNPINNED)) candidates[k++] = i;
   }
   return candidates;
 }

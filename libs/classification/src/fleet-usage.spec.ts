@@ -13,6 +13,7 @@ import {
 import { ClassificationScheduler } from './classification.scheduler';
 import { FleetUsage } from './fleet-usage';
 import { classificationKeys } from './keys';
+import { mergeUsage } from './usage-summary';
 
 /** Several workers on one real Redis, each with its own pool; only usage moves between them. */
 describe('Fleet usage', () => {
@@ -89,10 +90,11 @@ describe('Fleet usage', () => {
       const now = Date.now();
       const bad: Record<string, string | null> = {
         garbage: 'xyz{',
-        wrongShape: JSON.stringify({ v: 1, worker: 'x', at: now, usage: [] }),
-        huge: JSON.stringify({ v: 1, worker: 'x', at: now, usage: { 'gw-9': [now, 1e300, 1] } }),
-        future: JSON.stringify({ v: 1, worker: 'x', at: now, usage: { 'gw-8': [now + 3_600_000, 0, 1] } }),
-        negative: JSON.stringify({ v: 1, worker: 'x', at: now, usage: { 'gw-7': [-5, 0, 1] } }),
+        wrongShape: JSON.stringify({ v: 1, worker: 'x', at: now, usage: { 'gw-6': [now, 0, 1] } }),
+        huge: JSON.stringify({ v: 1, worker: 'x', at: now, usage: ['gw-9', now, 1e300, 1] }),
+        future: JSON.stringify({ v: 1, worker: 'x', at: now, usage: ['gw-8', now + 3_600_000, 0, 1] }),
+        negative: JSON.stringify({ v: 1, worker: 'x', at: now, usage: ['gw-7', -5, 0, 1] }),
+        ragged: JSON.stringify({ v: 1, worker: 'x', at: now, usage: ['gw-5', now, 0] }),
         wrongType: null,
       };
       for (const [name, value] of Object.entries(bad)) {
@@ -124,6 +126,6 @@ describe('Fleet usage', () => {
     await follower.runOnce();
     const fleet = await modules[0].get(FleetUsage).read();
     expect(fleet.summaries.map((s) => s.instanceId).sort()).toEqual(['follower', 'leader']);
-    expect(fleet.merged.get('gw-1')).toMatchObject({ uses: 1, active: 0 });
+    expect(mergeUsage(fleet.summaries.map((s) => s.usage)).get('gw-1')).toMatchObject({ uses: 1, active: 0 });
   });
 });

@@ -6,16 +6,14 @@ import { usageTtlSeconds, type ClassificationConfig } from './classification.opt
 import { workerKeyId } from './keys';
 import { POLL_DECISION_TIMEOUT_MS } from './poll-gate';
 import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE, SESSION_POOL_SOURCE } from './tokens';
-import type { SessionPoolSource, UpstreamRef, UpstreamUsage } from './types';
-import { mergeUsage, summarizeSessions } from './usage-summary';
+import type { SessionPoolSource, UpstreamRef } from './types';
+import { summarizeSessions } from './usage-summary';
 import { parseUsageSummary, serializeUsageSummary, type UsageSummary } from './usage-wire';
 
 /** The fleet's usage as the live workers reported it. */
 export interface FleetUsageSnapshot {
-  /** Every trusted summary, this worker's own included. */
+  /** Every trusted summary, this worker's own included; `classifyUsage` merges them. */
   summaries: UsageSummary[];
-  /** Per upstream id: latest lastUsed, active and uses summed over the workers. */
-  merged: Map<string, UpstreamUsage>;
 }
 
 /**
@@ -66,7 +64,7 @@ export class FleetUsage {
     return summary;
   }
 
-  /** Every live worker's trusted summary and their merge; `own` stands in for this worker's stored one. */
+  /** Every live worker's trusted summary; `own` stands in for this worker's stored one. */
   async read(own?: UsageSummary): Promise<FleetUsageSnapshot> {
     const stored = await withTimeout(this.store.readUsage(), POLL_DECISION_TIMEOUT_MS, 'usage read');
     const now = this.config.clock.now();
@@ -85,6 +83,6 @@ export class FleetUsage {
       summaries.push(parsed);
     }
     for (const keyId of this.refused.keys()) if (!seen.has(keyId)) this.refused.delete(keyId);
-    return { summaries, merged: mergeUsage(summaries.map((s) => s.usage)) };
+    return { summaries };
   }
 }

@@ -33,15 +33,25 @@ export function fillFromSessions(sessions: readonly SessionUsage[]): UsageFill {
   };
 }
 
-/** Per-server usage from per-upstream summaries, merged by the same rules (max, sum, sum). */
-export function fillFromUsage(usage: UsageByUpstream): UsageFill {
-  return (stats, { indexByGatewayId }) => {
-    for (const [id, figures] of usage) {
-      const index = indexByGatewayId.get(id);
-      if (index === undefined) continue;
-      mergeInto(stats, index * STRIDE, figures);
+/**
+ * Per-server usage from per-upstream summaries, merged by the same rules (max, sum, sum): one
+ * merged summary, or every worker's, merged here without building a merged map first.
+ */
+export function fillFromUsage(usage: UsageByUpstream | readonly UsageByUpstream[]): UsageFill {
+  const summaries: readonly UsageByUpstream[] = isSummaryList(usage) ? usage : [usage];
+  return (stats, { serverOfId }) => {
+    for (const summary of summaries) {
+      for (const [id, figures] of summary) {
+        const index = serverOfId[id];
+        if (index === undefined) continue;
+        mergeInto(stats, index * STRIDE, figures);
+      }
     }
   };
+}
+
+function isSummaryList(usage: UsageByUpstream | readonly UsageByUpstream[]): usage is readonly UsageByUpstream[] {
+  return Array.isArray(usage);
 }
 
 export function mergeInto(stats: Float64Array, at: number, figures: UpstreamUsage): void {
