@@ -272,7 +272,10 @@ async function main(): Promise<void> {
     }
     for (const count of FLEETS) {
       console.log(`fleet of ${count} workers: traffic, then ${3 * COLD_MULTIPLIER * INTERVAL_S} s of polling…`);
-      rows.push(await runFleet(count, farm, database, ids));
+      const row = await runFleet(count, farm, database, ids);
+      rows.push(row);
+      // Printed at once too: a long run interrupted still leaves its figures.
+      console.log(JSON.stringify(row));
     }
   } finally {
     await farm.close();
