@@ -33,7 +33,11 @@ import { generateWorkload, seededRandom, WORKLOAD_NOW } from './workload';
 const ROOT = `${__dirname}/..`;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UPSTREAMS = Number(process.env.BENCH_UPSTREAMS ?? 2000);
-const FLEETS = (process.env.BENCH_FLEETS ?? '4,8').split(',').map(Number);
+/** Fleet sizes to run; `none` measures only the classification time. */
+const FLEETS = (process.env.BENCH_FLEETS ?? '4,8')
+  .split(',')
+  .filter((size) => size !== 'none')
+  .map(Number);
 const CALLS = Number(process.env.BENCH_CALLS ?? 1500);
 const INTERVAL_S = 4;
 const COLD_MULTIPLIER = 3;
@@ -252,9 +256,30 @@ function classificationTimes(): ClassificationTimes {
 async function main(): Promise<void> {
   if (buildIfStale(ROOT, { quiet: true })) console.log('built the gateway');
   const times = classificationTimes();
+  const rows: FleetFigures[] = [];
+  if (FLEETS.length > 0) await runFleets(rows);
+  const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+  if (rows.length > 0) {
+    console.log(`\nFleet of gateway workers, ${UPSTREAMS} upstreams, ${CALLS} tool calls, interval ${INTERVAL_S} s`);
+    console.table(
+      rows.map((r) => ({
+        workers: r.workers,
+        'hot-set overlap': pct(r.overlap),
+        'leader pool only (seed)': pct(r.seedOverlap),
+        'polls per due upstream': r.pollsPerDue.toFixed(2),
+        'duplicate polls': r.duplicates,
+        'round trips / round (avg)': r.roundTrips.perRound.toFixed(2),
+        'round trips / round (max)': r.roundTrips.maxPerRound,
+        rounds: r.roundTrips.rounds,
+      })),
+    );
+  }
+  reportTimes(times);
+}
+
+async function runFleets(rows: FleetFigures[]): Promise<void> {
   const farm = await UpstreamFarm.start(UPSTREAMS);
   const database = await createPostgresDatabase();
-  const rows: FleetFigures[] = [];
   try {
     // Register once through a worker of its own; the fleets then share the registry.
     const [registrar] = await startWorkers(1, database, `bench-reg-${randomBytes(4).toString('hex')}`);
@@ -281,20 +306,9 @@ async function main(): Promise<void> {
     await farm.close();
     await database.drop();
   }
-  const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
-  console.log(`\nFleet of gateway workers, ${UPSTREAMS} upstreams, ${CALLS} tool calls, interval ${INTERVAL_S} s`);
-  console.table(
-    rows.map((r) => ({
-      workers: r.workers,
-      'hot-set overlap': pct(r.overlap),
-      'leader pool only (seed)': pct(r.seedOverlap),
-      'polls per due upstream': r.pollsPerDue.toFixed(2),
-      'duplicate polls': r.duplicates,
-      'round trips / round (avg)': r.roundTrips.perRound.toFixed(2),
-      'round trips / round (max)': r.roundTrips.maxPerRound,
-      rounds: r.roundTrips.rounds,
-    })),
-  );
+}
+
+function reportTimes(times: ClassificationTimes): void {
   console.log(
     `\nClassification at 100k upstreams (${times.upstreamsWithUsage} with usage, 8 workers' summaries), median:\n` +
       `  from the summaries  ${times.fromSummariesMs.toFixed(2)} ms (target ≤ 10 ms)\n` +
