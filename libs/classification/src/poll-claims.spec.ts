@@ -4,7 +4,7 @@ import { PrivateRedis } from '../test/private-redis';
 import { ListDirectory, ListPool, ManualClock, deletePrefix, newRedis, testPrefix } from '../test/support';
 import type { ClassificationStore } from './classification-store';
 import { classificationMessages as messages } from './classification.messages';
-import { resolveClassificationConfig } from './classification.options';
+import { resolveClassificationConfig, type ClassificationModuleOptions } from './classification.options';
 import { classifyServers } from './classify';
 import { jitterFactor } from './jitter';
 import { classificationKeys } from './keys';
@@ -32,6 +32,20 @@ interface Fleet {
   prefix: string;
 }
 
+/** A worker's gate on `store`: classification on, a 60 s interval, the rest as given. */
+function gateOn(store: ClassificationStore, options: Partial<ClassificationModuleOptions> = {}): PollGate {
+  return new PollGate(
+    resolveClassificationConfig({
+      enabled: true,
+      intervalSeconds: INTERVAL,
+      sessionPool: new ListPool(),
+      upstreamDirectory: new ListDirectory(),
+      ...options,
+    }),
+    store,
+  );
+}
+
 const ids = (list: readonly PollCandidate[]) => list.map((u) => u.id).sort();
 
 function fleetOn(kind: 'memory' | 'redis', redis: () => Redis): () => Fleet {
@@ -44,19 +58,7 @@ function fleetOn(kind: 'memory' | 'redis', redis: () => Redis): () => Fleet {
         ? new MemoryClassificationStore(clock)
         : new RedisClassificationStore({ gate: redis(), lock: redis() }, keys);
     const gate = (instanceId: string, pollJitter = 0) =>
-      new PollGate(
-        resolveClassificationConfig({
-          enabled: true,
-          intervalSeconds: INTERVAL,
-          instanceId,
-          clock,
-          keyPrefix: prefix,
-          pollJitter,
-          sessionPool: new ListPool(),
-          upstreamDirectory: new ListDirectory(),
-        }),
-        store,
-      );
+      gateOn(store, { instanceId, clock, keyPrefix: prefix, pollJitter });
     return {
       clock,
       store,
@@ -191,15 +193,7 @@ describe.each(['memory', 'redis'] as const)('Poll claims (%s store)', (kind) => 
 
   it('does not claim anything when classification is off, and polls everything', async () => {
     const list = upstreams(3);
-    const off = new PollGate(
-      resolveClassificationConfig({
-        enabled: false,
-        intervalSeconds: INTERVAL,
-        sessionPool: new ListPool(),
-        upstreamDirectory: new ListDirectory(),
-      }),
-      fleet.store,
-    );
+    const off = gateOn(fleet.store, { enabled: false });
     const round = await off.claimDue(TYPE, list, { leaseMs: 1000 });
     expect(round.due).toEqual(list);
     await round.close();
@@ -286,17 +280,7 @@ describe('Poll claims in round trips', () => {
   it('decides and claims a round of 2000 upstreams in one call, and records it in one more', async () => {
     const prefix = testPrefix();
     const store = new RedisClassificationStore({ gate: client, lock: client }, classificationKeys(prefix));
-    const gate = new PollGate(
-      resolveClassificationConfig({
-        enabled: true,
-        intervalSeconds: INTERVAL,
-        keyPrefix: prefix,
-        instanceId: 'a',
-        sessionPool: new ListPool(),
-        upstreamDirectory: new ListDirectory(),
-      }),
-      store,
-    );
+    const gate = gateOn(store, { keyPrefix: prefix, instanceId: 'a' });
     const list = upstreams(2000);
     // Warm the script cache (EVAL once, then EVALSHA), so only the round itself is counted.
     await (await gate.claimDue(TYPE, list.slice(0, 1), { leaseMs: 1 })).close();
@@ -313,15 +297,7 @@ describe('Poll claims in round trips', () => {
     down.on('error', () => undefined);
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      const gate = new PollGate(
-        resolveClassificationConfig({
-          enabled: true,
-          intervalSeconds: INTERVAL,
-          sessionPool: new ListPool(),
-          upstreamDirectory: new ListDirectory(),
-        }),
-        new RedisClassificationStore({ gate: down, lock: down }, classificationKeys(testPrefix())),
-      );
+      const gate = gateOn(new RedisClassificationStore({ gate: down, lock: down }, classificationKeys(testPrefix())));
       const list = upstreams(50);
       const round = await gate.claimDue(TYPE, list, { leaseMs: 1000 });
       expect(round.due).toEqual(list);

@@ -82,6 +82,10 @@ export class PollGate {
     const nowMs = this.config.clock.now();
     const jitter = options.jitter ?? true;
     const keyed = upstreams.map((u) => ({ upstream: u, request: this.claimRequest(u, pollType, jitter) }));
+    // Keys and factors are worked out once per round; the writes reuse them.
+    const requestOf = new Map(keyed.map((k) => [k.upstream, k.request]));
+    const requestsOf = (list: readonly T[]): ClaimRequest[] =>
+      list.map((u) => requestOf.get(u) ?? this.claimRequest(u, pollType, jitter));
     const open = (failedOpen: boolean, due: readonly T[], notDue = 0, held = 0): PollRound<T> =>
       new PollRound<T>({
         due,
@@ -92,8 +96,8 @@ export class PollGate {
         flushAfterMs: options.flushAfterMs ?? Math.max(1, leaseMs / 4),
         clock: this.config.clock,
         writer: {
-          complete: (done) => this.writeCompletions(pollType, done, jitter),
-          release: (failed) => this.writeReleases(pollType, failed),
+          complete: (done) => this.writeCompletions(pollType, requestsOf(done)),
+          release: (failed) => this.writeReleases(pollType, requestsOf(failed)),
         },
       });
     if (!this.config.enabled || upstreams.length === 0) return open(false, upstreams);
@@ -239,18 +243,14 @@ export class PollGate {
     }
   }
 
-  private async writeCompletions(pollType: PollType, done: readonly PollCandidate[], jitter: boolean): Promise<void> {
+  private async writeCompletions(pollType: PollType, done: readonly ClaimRequest[]): Promise<void> {
     if (!this.config.enabled) return;
-    const polls: CompletedPoll[] = done.map((u) => {
-      const request = this.claimRequest(u, pollType, jitter);
-      const own = request.intervalSeconds;
-      return {
-        url: u.url,
-        pollKey: request.pollKey,
-        claimKey: request.claimKey,
-        ttlSeconds: own === null ? null : ttlSeconds(own * request.jitterFactor, 2),
-      };
-    });
+    const polls: CompletedPoll[] = done.map((request) => ({
+      url: request.url,
+      pollKey: request.pollKey,
+      claimKey: request.claimKey,
+      ttlSeconds: request.intervalSeconds === null ? null : ttlSeconds(request.intervalSeconds * request.jitterFactor, 2),
+    }));
     const factor = 1 + this.config.pollJitter;
     const ttls = {
       hot: ttlSeconds(this.intervalFor('hot') * factor, 2),
@@ -269,9 +269,9 @@ export class PollGate {
     }
   }
 
-  private async writeReleases(pollType: PollType, failed: readonly PollCandidate[]): Promise<void> {
+  private async writeReleases(pollType: PollType, failed: readonly ClaimRequest[]): Promise<void> {
     if (!this.config.enabled) return;
-    const keys = failed.map((u) => this.keys.pollClaim(u.url, pollType, u.id));
+    const keys = failed.map((request) => request.claimKey);
     try {
       await withTimeout(
         this.store.releaseClaims(keys, this.config.instanceId),
