@@ -9,11 +9,19 @@ import type { CatalogUpstream, UpstreamCatalog } from '../mcp';
  */
 @Injectable()
 export class RegistryUpstreamCatalog implements UpstreamCatalog {
+  /** The last catalog read that succeeded; null until one has. */
+  private lastGood: CatalogUpstream[] | null = null;
+
   constructor(private readonly gateways: UpstreamsService) {}
+
+  /** True once a catalog read has succeeded and a copy of it is held. */
+  hasLastGood(): boolean {
+    return this.lastGood !== null;
+  }
 
   async listActive(): Promise<CatalogUpstream[]> {
     const upstreams = await this.gateways.listEnabledWithTools();
-    return upstreams
+    const active = upstreams
       .filter((u) => u.lastHealthOk !== false)
       .map((u) => ({
         id: u.id,
@@ -23,6 +31,8 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
         transport: u.transport,
         tools: u.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
       }));
+    this.lastGood = active;
+    return active;
   }
 
   revision(): number {
