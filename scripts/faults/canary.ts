@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { ExpectedCredentials } from '../../apps/gateway/test/support/upstream-fleet';
+
+/**
+ * A credential that must never be shown: a random marker placed in the user name, the password
+ * and the query of one registered upstream. The `+` is what form encoding turns into a space, so
+ * a redactor that decodes the query the form way misses it.
+ */
+export class Canary {
+  readonly marker = `cnry${randomBytes(8).toString('hex')}`;
+  readonly credentials: ExpectedCredentials = {
+    user: `u${this.marker}`,
+    password: `p+${this.marker}`,
+    apiKey: `k+${this.marker}`,
+  };
+  private readonly forms: string[];
+  private readonly found = new Map<string, string>();
+
+  constructor() {
+    const basic = Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64');
+    // The marker itself catches every URL encoding of the three parts; the Basic header is base64.
+    this.forms = [this.marker, basic];
+  }
+
+  /** Records where the credential showed, with a short excerpt around it. */
+  scan(where: string, text: string): void {
+    for (const form of this.forms) {
+      const index = text.indexOf(form);
+      if (index >= 0 && !this.found.has(where)) {
+        this.found.set(where, text.slice(Math.max(0, index - 60), index + form.length + 20).replace(/\s+/g, ' '));
+      }
+    }
+  }
+
+  hits(): { where: string; excerpt: string }[] {
+    return [...this.found].map(([where, excerpt]) => ({ where, excerpt }));
+  }
+}

@@ -1,0 +1,111 @@
+import { lockTimeline } from '../lock-timeline';
+import { SAMPLE_PERIOD_MS } from '../observer';
+import type { RunRecord } from '../run-record';
+import { examples, type Invariant } from './invariant';
+
+const timelineOf = (run: RunRecord) => lockTimeline(run.history, run.harnessSources, run.marks.redisReset);
+
+/** Redis never handed the lock to a second token while the first still held it (MONITOR trace). */
+export const oneOwner: Invariant = {
+  name: 'one-owner',
+  check(run) {
+    const t = timelineOf(run);
+    const found = t.doubleAcquires.map(
+      (d) => `${d.token.slice(0, 24)} acquired at +${d.at - run.window.from} ms while ${d.holder.slice(0, 24)} held it`,
+    );
+    return { violations: examples('two owners', found), figures: { acquisitions: t.ownerships.length } };
+  },
+};
+
+/**
+ * Never two workers reporting leader at once: each worker's run of leader=true samples, as an
+ * interval, overlaps another worker's by no more than one sample period.
+ */
+export const oneLeader: Invariant = {
+  name: 'one-leader',
+  check(run) {
+    const runs: { worker: string; from: number; to: number }[] = [];
+    const open = new Map<string, { from: number; to: number }>();
+    for (const s of run.history.of('classification')) {
+      const current = open.get(s.worker);
+      if (s.leader === true) {
+        if (current) current.to = s.at + s.ms;
+        else open.set(s.worker, { from: s.at, to: s.at + s.ms });
+      } else if (current) {
+        runs.push({ worker: s.worker, ...current });
+        open.delete(s.worker);
+      }
+    }
+    for (const [worker, span] of open) runs.push({ worker, ...span });
+    const found: string[] = [];
+    let longest = 0;
+    for (const a of runs) {
+      for (const b of runs) {
+        if (a.worker >= b.worker) continue;
+        const overlap = Math.min(a.to, b.to) - Math.max(a.from, b.from);
+        if (overlap > SAMPLE_PERIOD_MS) {
+          longest = Math.max(longest, overlap);
+          found.push(
+            `${a.worker} and ${b.worker} both leader for ${overlap} ms from +${Math.max(a.from, b.from) - run.window.from} ms`,
+          );
+        }
+      }
+    }
+    return { violations: examples('two leaders', found), figures: { dualLeaderMs: longest } };
+  },
+};
+
+/** A worker reports leader only while Redis holds the lock with its token (within a sample either side). */
+export const leaderHoldsLock: Invariant = {
+  name: 'leader-holds-lock',
+  check(run) {
+    const t = timelineOf(run);
+    const found: string[] = [];
+    let longest = 0;
+    let since: Map<string, number> = new Map();
+    for (const s of run.history.of('classification')) {
+      if (s.leader !== true) {
+        since.delete(s.worker);
+        continue;
+      }
+      const token = s.instanceId ?? '';
+      const probes = [s.at - SAMPLE_PERIOD_MS, s.at, s.at + s.ms, s.at + s.ms + SAMPLE_PERIOD_MS];
+      if (probes.some((at) => t.ownerAt(at) === token)) {
+        since.delete(s.worker);
+        continue;
+      }
+      const first = since.get(s.worker) ?? s.at;
+      since.set(s.worker, first);
+      const lapse = s.at + s.ms - first;
+      if (lapse > longest) longest = lapse;
+      if (first === s.at)
+        found.push(
+          `${s.worker} reported leader at +${s.at - run.window.from} ms while the lock was ${t.ownerAt(s.at)?.slice(0, 24) ?? 'free'}`,
+        );
+    }
+    since = new Map();
+    return { violations: examples('leader without the lock', found), figures: { leaderWithoutLockMs: longest } };
+  },
+};
+
+/** Every classification write that landed came from the lock's holder at that moment, through the fenced script. */
+export const fencedPublish: Invariant = {
+  name: 'fenced-publish',
+  check(run) {
+    const t = timelineOf(run);
+    const foreign = t.publishes
+      .filter((p) => p.owner !== p.token)
+      .map(
+        (p) =>
+          `publish by ${p.token.slice(0, 24)} at +${p.at - run.window.from} ms while the lock was ${p.owner?.slice(0, 24) ?? 'free'}`,
+      );
+    const unfenced = t.unfencedWrites.map((w) => `${w.command} from ${w.source} at +${w.at - run.window.from} ms`);
+    return {
+      violations: [
+        ...examples('publish by a non-owner', foreign),
+        ...examples('write outside the fenced script', unfenced),
+      ],
+      figures: { publishes: t.publishes.length },
+    };
+  },
+};

@@ -1,0 +1,66 @@
+import { DEFAULT_TIMING, type ClusterTiming } from './cluster';
+import { runOne, type RunResult } from './run-one';
+import type { Holds, Scenario } from './scenarios';
+
+export interface FaultOptions {
+  scenarios: readonly Scenario[];
+  runs: number;
+  workers: number;
+  timing?: ClusterTiming;
+  holds: Holds;
+  /** Called with each run's result as soon as it is checked. */
+  onRun?: (result: RunResult) => void;
+}
+
+/** The long run's holds (`npm run faults`). */
+export const LONG_HOLDS: Holds = { databaseOutageMs: 6_000, killStormMs: 5_000, identities: 10_000 };
+/** The test suite's short run: shorter outages and fewer identities. */
+export const SHORT_HOLDS: Holds = { databaseOutageMs: 3_000, killStormMs: 2_000, identities: 2_000 };
+
+export interface ScenarioSummary {
+  scenario: string;
+  runs: number;
+  /** Runs with at least one violation. */
+  failedRuns: number;
+  violations: number;
+  /** Invariant → one example message. */
+  broken: Record<string, string>;
+  /** Worst value of each figure over the runs. */
+  figures: Record<string, number>;
+  results: RunResult[];
+}
+
+/** Runs every scenario `runs` times, one fresh cluster per run, and summarizes per scenario. */
+export async function runFaults(options: FaultOptions): Promise<ScenarioSummary[]> {
+  const spec = { workers: options.workers, timing: options.timing ?? DEFAULT_TIMING };
+  const summaries: ScenarioSummary[] = [];
+  for (const scenario of options.scenarios) {
+    const results: RunResult[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const result = await runOne(scenario, run, spec, options.holds);
+      options.onRun?.(result);
+      results.push(result);
+    }
+    summaries.push(summarize(scenario.name, results));
+  }
+  return summaries;
+}
+
+export function summarize(scenario: string, results: readonly RunResult[]): ScenarioSummary {
+  const broken: Record<string, string> = {};
+  const figures: Record<string, number> = {};
+  for (const result of results) {
+    for (const v of result.violations) broken[v.invariant] ??= v.message;
+    for (const [name, value] of Object.entries(result.figures))
+      figures[name] = Math.max(figures[name] ?? -Infinity, value);
+  }
+  return {
+    scenario,
+    runs: results.length,
+    failedRuns: results.filter((r) => r.violations.length > 0).length,
+    violations: results.reduce((n, r) => n + r.violations.length, 0),
+    broken,
+    figures,
+    results: [...results],
+  };
+}
