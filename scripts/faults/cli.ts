@@ -2,14 +2,16 @@
  * `npm run faults`: Jepsen-style fault runs against real gateway workers.
  *
  *   npm run faults -- [--scenario kill-leader,flushall] [--runs 20] [--workers 3] [--short] [--json] [--no-build]
+ *                     [--history <dir>]
  *
- * dist/ is rebuilt first when stale (`--no-build` runs the dist/ there is).
+ * dist/ is rebuilt first when stale (`--no-build` runs the dist/ there is). `--history` writes
+ * each run's history as JSON lines, the evidence behind a violation.
  *
  * Prints a line per run, then a table per scenario; exits 1 when any invariant was violated.
  */
 import { buildIfStale } from '../build-if-stale';
 import { runLine, table } from './report';
-import { LONG_HOLDS, runFaults, SHORT_HOLDS } from './runner';
+import { LONG_HOLDS, runFaults, SHORT_HOLDS, SHORT_RUN_WORKERS } from './runner';
 import { SCENARIOS, scenarioNamed } from './scenarios';
 
 interface Args {
@@ -19,6 +21,7 @@ interface Args {
   short: boolean;
   json: boolean;
   build: boolean;
+  historyDir?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -36,10 +39,11 @@ function parseArgs(argv: readonly string[]): Args {
   return {
     scenarios: names === undefined || names === 'all' ? SCENARIOS.map((s) => s.name) : names.split(','),
     runs: count('--runs', 1, 1),
-    workers: count('--workers', 3, 2),
+    workers: count('--workers', argv.includes('--short') ? SHORT_RUN_WORKERS : 3, 2),
     short: argv.includes('--short'),
     json: argv.includes('--json'),
     build: !argv.includes('--no-build'),
+    historyDir: value('--history'),
   };
 }
 
@@ -55,6 +59,7 @@ async function main(): Promise<number> {
     runs: args.runs,
     workers: args.workers,
     holds: args.short ? SHORT_HOLDS : LONG_HOLDS,
+    historyDir: args.historyDir,
     onRun: (result) => log(runLine(result)),
   });
   if (args.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);

@@ -23,6 +23,8 @@ export interface LockTimeline {
   doubleAcquires: { at: number; token: string; holder: string }[];
   /** Writes to the classification or leader keys outside the workers' scripts (not the harness's). */
   unfencedWrites: { at: number; source: string; command: string }[];
+  /** Times a lock sample named a holder the MONITOR trace had not shown (lines lost in a reconnect). */
+  corrections: number;
   ownerAt(at: number): string | null;
 }
 
@@ -48,11 +50,12 @@ const WRITE_COMMANDS = new Set([
 const EXPIRY_SLACK_MS = 50;
 
 /**
- * Rebuilds who held the leader lock from MONITOR alone. Each client command is followed by the
+ * Rebuilds who held the leader lock from MONITOR. Each client command is followed by the
  * commands its script ran (source `lua`), so a script's outcome reads off its trace: an acquire
  * whose `SET NX` is not followed by a `GET` took the key; `GET` then `EXPIRE` renewed it; `GET`
  * then `DEL` released it; a publish that reached `SET metadata` landed.
- * `resets` are the moments Redis lost its data (restart) as the harness recorded them.
+ * The 100 ms lock samples fill in what MONITOR missed (its reconnects after a restart or a
+ * CLIENT KILL). `resets` are the moments Redis lost its data (restart) as the harness recorded them.
  */
 export function lockTimeline(
   history: History,
@@ -67,13 +70,6 @@ export function lockTimeline(
   const unfencedWrites: LockTimeline['unfencedWrites'] = [];
   let current: { token: string; expiresAt: number; span: Ownership } | null = null;
   const pendingResets = [...resets].sort((a, b) => a - b);
-  // MONITOR starts mid-lease: the first lock sample says who held the key then, and until when.
-  const first = history.of('lock').find((s) => !s.error);
-  if (first?.value && first.pttl !== null && first.pttl > 0) {
-    const span: Ownership = { token: first.value, from: first.at, to: Infinity };
-    ownerships.push(span);
-    current = { token: first.value, expiresAt: first.at + first.pttl + EXPIRY_SLACK_MS, span };
-  }
 
   const end = (at: number): void => {
     if (current) current.span.to = at;
@@ -84,8 +80,29 @@ export function lockTimeline(
     if (current && at >= current.expiresAt) end(current.expiresAt);
   };
 
+  const samples = history.of('lock').filter((l) => !l.error);
+  let corrections = 0;
+  const observe = (until: number): void => {
+    // A sample that names a holder the trace does not know means MONITOR missed a line: trust the sample.
+    while (samples.length > 0 && samples[0].at <= until) {
+      const sample = samples.shift() as (typeof samples)[number];
+      settle(sample.at);
+      if (sample.value === null || sample.pttl === null || sample.pttl <= 0) continue;
+      const expiresAt = sample.at + sample.pttl + EXPIRY_SLACK_MS;
+      if (current?.token === sample.value) {
+        current.expiresAt = Math.max(current.expiresAt, expiresAt);
+        continue;
+      }
+      corrections++;
+      end(sample.at);
+      const span: Ownership = { token: sample.value, from: sample.at, to: Infinity };
+      ownerships.push(span);
+      current = { token: sample.value, expiresAt, span };
+    }
+  };
   for (const group of groups(history.of('monitor'))) {
     const at = group.head.at;
+    observe(at);
     settle(at);
     const command = group.head.args[0]?.toUpperCase() ?? '';
     if (command === 'FLUSHALL' || command === 'FLUSHDB') {
@@ -128,6 +145,7 @@ export function lockTimeline(
     }
   }
   const closing = Math.max(...history.all().map((e) => e.at), 0);
+  observe(closing);
   settle(closing);
 
   return {
@@ -135,6 +153,7 @@ export function lockTimeline(
     publishes,
     doubleAcquires,
     unfencedWrites,
+    corrections,
     ownerAt: (at) => ownerships.find((o) => o.from <= at && at < o.to)?.token ?? null,
   };
 }

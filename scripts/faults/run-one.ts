@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { classificationKeys } from '@app/classification';
 import { Cluster, type ClusterSpec } from './cluster';
@@ -33,7 +35,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * a publish, every upstream polled), observe, inject and undo the fault, check every invariant
  * on the history, and stop everything whatever happened.
  */
-export async function runOne(scenario: Scenario, run: number, baseSpec: ClusterSpec, holds: Holds): Promise<RunResult> {
+export async function runOne(
+  scenario: Scenario,
+  run: number,
+  baseSpec: ClusterSpec,
+  holds: Holds,
+  historyDir?: string,
+): Promise<RunResult> {
   const started = Date.now();
   const history = new History();
   const spec = scenario.cluster ? scenario.cluster(baseSpec) : baseSpec;
@@ -61,6 +69,7 @@ export async function runOne(scenario: Scenario, run: number, baseSpec: ClusterS
     for (const worker of cluster.workers) cluster.canary.scan(`${worker.label} log`, worker.process.output());
     cluster.canary.scan('redis keys and values at the end', await dumpRedis(client));
     const tokens = new Map(cluster.workers.map((w) => [w.label, w.token]));
+    if (historyDir) await saveHistory(historyDir, `${scenario.name}-${run}`, history, marks);
     const record: RunRecord = {
       history,
       timing: spec.timing,
@@ -173,4 +182,16 @@ async function publishedAt(redis: Redis, key: string): Promise<number> {
   } catch {
     return NaN;
   }
+}
+
+/** The run's history as JSON lines (marks first), the evidence behind a violation. */
+async function saveHistory(
+  dir: string,
+  name: string,
+  history: History,
+  marks: ScenarioContext['marks'],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const lines = [JSON.stringify({ kind: 'marks', ...marks }), ...history.all().map((e) => JSON.stringify(e))];
+  await writeFile(join(dir, `${name}.jsonl`), `${lines.join('\n')}\n`);
 }

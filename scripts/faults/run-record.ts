@@ -28,6 +28,8 @@ export interface Marks {
   leaderKept: { token: string; span: Span }[];
   /** Metadata timestamps (epoch ms) the harness itself wrote; not the leader's publishes. */
   forgedMetadataAt: number[];
+  /** Upstreams whose polls the harness cannot count for a while (their requests refused before the upstream). */
+  unobservedPolls: { upstream: string; span: Span }[];
   /** Scenario-specific findings (a check the scenario itself made). */
   findings: string[];
   /** Scenario figures to report beside the checks' own. */
@@ -46,6 +48,7 @@ export function emptyMarks(): Marks {
     databaseOutages: [],
     leaderKept: [],
     forgedMetadataAt: [],
+    unobservedPolls: [],
     findings: [],
     figures: {},
     skipped: [],

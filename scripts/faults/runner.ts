@@ -8,12 +8,16 @@ export interface FaultOptions {
   workers: number;
   timing?: ClusterTiming;
   holds: Holds;
+  /** Where to write each run's history (JSON lines), if anywhere. */
+  historyDir?: string;
   /** Called with each run's result as soon as it is checked. */
   onRun?: (result: RunResult) => void;
 }
 
 /** The long run's holds (`npm run faults`). */
 export const LONG_HOLDS: Holds = { databaseOutageMs: 6_000, killStormMs: 5_000, identities: 10_000 };
+/** Workers in the short run: fewer processes on a small machine keep the timings honest. */
+export const SHORT_RUN_WORKERS = 2;
 /** The test suite's short run: shorter outages and fewer identities. */
 export const SHORT_HOLDS: Holds = { databaseOutageMs: 3_000, killStormMs: 2_000, identities: 2_000 };
 
@@ -37,7 +41,7 @@ export async function runFaults(options: FaultOptions): Promise<ScenarioSummary[
   for (const scenario of options.scenarios) {
     const results: RunResult[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      const result = await runOne(scenario, run, spec, options.holds);
+      const result = await runOne(scenario, run, spec, options.holds, options.historyDir);
       options.onRun?.(result);
       results.push(result);
     }

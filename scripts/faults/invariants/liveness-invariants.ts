@@ -1,10 +1,13 @@
 import { lockTtlMs } from '../cluster';
 import { lockTimeline } from '../lock-timeline';
+import { SAMPLE_PERIOD_MS } from '../observer';
 import type { RunRecord } from '../run-record';
 import { examples, seconds, type Invariant, type Outcome } from './invariant';
 
 const RELEASE_BOUND_MS = 1_000;
-const takeoverBound = (run: RunRecord): number => lockTtlMs(run.timing) + run.timing.intervalSeconds * 1000;
+/** TTL + one interval, plus one sample period: the lock is only seen every SAMPLE_PERIOD_MS. */
+const takeoverBound = (run: RunRecord): number =>
+  lockTtlMs(run.timing) + run.timing.intervalSeconds * 1000 + SAMPLE_PERIOD_MS;
 
 /** First lock sample after `at` that names a holder other than `previous`. */
 function firstHolderAfter(run: RunRecord, at: number, previous: string | null): number | null {

@@ -13,13 +13,17 @@ export const oneOwner: Invariant = {
     const found = t.doubleAcquires.map(
       (d) => `${d.token.slice(0, 24)} acquired at +${d.at - run.window.from} ms while ${d.holder.slice(0, 24)} held it`,
     );
-    return { violations: examples('two owners', found), figures: { acquisitions: t.ownerships.length } };
+    return {
+      violations: examples('two owners', found),
+      figures: { acquisitions: t.ownerships.length, traceGaps: t.corrections },
+    };
   },
 };
 
 /**
  * Never two workers reporting leader at once: each worker's run of leader=true samples, as an
- * interval, overlaps another worker's by no more than one sample period.
+ * interval, overlaps another worker's by no more than one sample period. A sample counts at the
+ * moment its answer arrived: /classification reads the leader flag after its store reads.
  */
 export const oneLeader: Invariant = {
   name: 'one-leader',
@@ -30,7 +34,7 @@ export const oneLeader: Invariant = {
       const current = open.get(s.worker);
       if (s.leader === true) {
         if (current) current.to = s.at + s.ms;
-        else open.set(s.worker, { from: s.at, to: s.at + s.ms });
+        else open.set(s.worker, { from: s.at + s.ms, to: s.at + s.ms });
       } else if (current) {
         runs.push({ worker: s.worker, ...current });
         open.delete(s.worker);
@@ -69,7 +73,8 @@ export const leaderHoldsLock: Invariant = {
         continue;
       }
       const token = s.instanceId ?? '';
-      const probes = [s.at - SAMPLE_PERIOD_MS, s.at, s.at + s.ms, s.at + s.ms + SAMPLE_PERIOD_MS];
+      const answered = s.at + s.ms;
+      const probes = [answered - SAMPLE_PERIOD_MS, answered, answered + SAMPLE_PERIOD_MS];
       if (probes.some((at) => t.ownerAt(at) === token)) {
         since.delete(s.worker);
         continue;

@@ -35,8 +35,10 @@ export const pollCadence: Invariant = {
           ...times.filter((t) => t > run.window.from && t < run.window.to),
           run.window.to,
         ];
+        const blind = run.marks.unobservedPolls.filter((u) => u.upstream === upstream).map((u) => u.span);
         for (let i = 1; i < edges.length; i++) {
           const gap = edges[i] - edges[i - 1];
+          if (blind.some((b) => b.from < edges[i] && edges[i - 1] < b.to)) continue;
           worst = Math.max(worst, gap);
           if (gap > bound)
             found.push(

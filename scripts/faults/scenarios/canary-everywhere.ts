@@ -37,6 +37,8 @@ export const canaryEverywhere: Scenario = {
     };
     await look();
     ctx.fault('canary upstream refuses (echoing the credentials)');
+    const blind = { upstream: vault.name, span: { from: Date.now(), to: Infinity } };
+    ctx.marks.unobservedPolls.push(blind);
     ctx.cluster.canaryGuard.refuseAll = true;
     try {
       await ctx.sleep(2 * i);
@@ -44,6 +46,8 @@ export const canaryEverywhere: Scenario = {
     } finally {
       ctx.cluster.canaryGuard.refuseAll = false;
       ctx.fault('canary upstream accepts again');
+      // A refused poll fails, and a failed discovery is retried at once or after an interval.
+      blind.span.to = Date.now() + ctx.cluster.timing.intervalSeconds * 1000;
     }
     await ctx.sleep(i);
   },

@@ -37,6 +37,19 @@ export const clockSkew: Scenario = {
 };
 
 const CONCURRENCY = 16;
+const TOOL = 'alpha__echo';
+const CATALOG_WAIT_MS = 10_000;
+
+async function listsTool(baseUrl: string, tool: string): Promise<boolean> {
+  const deadline = Date.now() + CATALOG_WAIT_MS;
+  while (Date.now() < deadline) {
+    const answer = await mcpRequest(baseUrl, 'tools/list', {}, { timeoutMs: 5_000 }).catch(() => null);
+    const tools = answer ? rpcResult(answer.text)?.['tools'] : undefined;
+    if (Array.isArray(tools) && tools.some((t: { name?: unknown }) => t.name === tool)) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
 const MAX_FAILURE_RATIO = 0.01;
 
 export const manyIdentities: Scenario = {
@@ -45,6 +58,11 @@ export const manyIdentities: Scenario = {
   async run(ctx) {
     const workers = ctx.cluster.workers.filter((w) => w.serving);
     const total = ctx.holds.identities;
+    // Calls need the tool in every worker's catalog; one missing is a finding, not a harness error.
+    for (const worker of workers) {
+      if (!(await listsTool(worker.baseUrl, TOOL)))
+        ctx.marks.findings.push(`${worker.label} never listed ${TOOL} within ${CATALOG_WAIT_MS} ms`);
+    }
     const started = Date.now();
     let next = 0;
     let failed = 0;
@@ -56,7 +74,7 @@ export const manyIdentities: Scenario = {
           const answer = await mcpRequest(
             worker.baseUrl,
             'tools/call',
-            { name: 'alpha__echo', arguments: { text: `call ${n}` } },
+            { name: TOOL, arguments: { text: `call ${n}` } },
             { user: `user-${n}`, timeoutMs: 10_000 },
           );
           ctx.cluster.canary.scan(`${worker.label} /mcp tools/call`, answer.text);
