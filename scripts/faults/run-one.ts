@@ -163,8 +163,11 @@ function contextFor(
       return false;
     },
     async waitForExit(worker, maxMs) {
-      const timer = sleep(maxMs).then(() => 'late' as const);
-      if ((await Promise.race([worker.process.exited, timer])) === 'late') await worker.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), maxMs)));
+      const outcome = await Promise.race([worker.process.exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') await worker.destroy();
     },
     async expectPublishSince(since, what) {
       const stamp = await publishedAt(redis, keys.metadata);

@@ -19,7 +19,7 @@ export const LONG_HOLDS: Holds = { databaseOutageMs: 6_000, killStormMs: 5_000, 
 /** Workers in the short run: fewer processes on a small machine keep the timings honest. */
 export const SHORT_RUN_WORKERS = 2;
 /** The test suite's short run: shorter outages and fewer identities. */
-export const SHORT_HOLDS: Holds = { databaseOutageMs: 3_000, killStormMs: 2_000, identities: 2_000 };
+export const SHORT_HOLDS: Holds = { databaseOutageMs: 3_000, killStormMs: 2_000, identities: 1_000 };
 
 export interface ScenarioSummary {
   scenario: string;
