@@ -45,3 +45,19 @@ export class RegistryStorageError extends Error {
     super(messages.storageFailed(operation, driverMessage));
   }
 }
+
+/**
+ * The registry's database cannot serve now: it refuses or drops connections, does not answer
+ * within DATABASE_TIMEOUT_MS, is not connected yet, or this worker already has too much
+ * registry work in flight. The message is always the short `registry unavailable`, fit for any
+ * client; `reason` (redacted, for logs only) says which, and `code` keeps the driver's code.
+ */
+export class RegistryUnavailableError extends Error {
+  override readonly name = 'RegistryUnavailableError';
+  constructor(
+    readonly reason: string,
+    readonly code?: string,
+  ) {
+    super(messages.unavailable());
+  }
+}

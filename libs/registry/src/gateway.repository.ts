@@ -23,8 +23,8 @@ const REF_SELECT = { id: true, url: true, pin: true, discoveryIntervalSeconds: t
 const ORDER = { createdAt: 'ASC', id: 'ASC' } as const;
 
 /**
- * The `gateways` table: every query of upstream rows, and writes through the registry's write
- * queue. No rules here; the UpstreamsService holds them. Ids that are not UUIDs find nothing
+ * The `gateways` table: every query of upstream rows; reads and writes go through the registry's
+ * write queue (bounded; writes wait their turn on SQLite). No rules here; the UpstreamsService holds them. Ids that are not UUIDs find nothing
  * (PostgreSQL would throw on them).
  */
 @Injectable()
@@ -35,7 +35,7 @@ export class GatewayRepository {
   ) {}
 
   listAll(): Promise<Gateway[]> {
-    return this.rows.find({ order: ORDER });
+    return this.writes.read(() => this.rows.find({ order: ORDER }));
   }
 
   /**
@@ -43,7 +43,9 @@ export class GatewayRepository {
    * overrides, in directory order.
    */
   async listEnabledRefs(): Promise<UpstreamRef[]> {
-    const rows = await this.rows.find({ select: REF_SELECT, where: { enabled: true }, order: ORDER });
+    const rows = await this.writes.read(() =>
+      this.rows.find({ select: REF_SELECT, where: { enabled: true }, order: ORDER }),
+    );
     return rows.map((row) => ({
       id: row.id,
       url: row.url,
@@ -54,33 +56,41 @@ export class GatewayRepository {
 
   /** Everything needed to dial each enabled upstream, credentials included, in directory order. */
   async listEnabledTargets(): Promise<RegisteredUpstream[]> {
-    const rows = await this.rows.find({ select: TARGET_SELECT, where: { enabled: true }, order: ORDER });
+    const rows = await this.writes.read(() =>
+      this.rows.find({ select: TARGET_SELECT, where: { enabled: true }, order: ORDER }),
+    );
     return rows.map(toRegisteredUpstream);
   }
 
   findById(id: string): Promise<Gateway | null> {
-    return isUpstreamId(id) ? this.rows.findOne({ where: { id } }) : Promise.resolve(null);
+    return isUpstreamId(id) ? this.writes.read(() => this.rows.findOne({ where: { id } })) : Promise.resolve(null);
   }
 
   /** The whole row plus its connection URL; never hand it out as is. */
   findWithConnectionUrl(id: string): Promise<Gateway | null> {
     if (!isUpstreamId(id)) return Promise.resolve(null);
-    return this.rows
-      .createQueryBuilder('gateway')
-      .addSelect('gateway.connectionUrl')
-      .where('gateway.id = :id', { id })
-      .getOne();
+    return this.writes.read(() =>
+      this.rows
+        .createQueryBuilder('gateway')
+        .addSelect('gateway.connectionUrl')
+        .where('gateway.id = :id', { id })
+        .getOne(),
+    );
   }
 
   async findTarget(id: string): Promise<RegisteredUpstream | null> {
-    const row = isUpstreamId(id) ? await this.rows.findOne({ where: { id }, select: TARGET_SELECT }) : null;
+    const row = isUpstreamId(id)
+      ? await this.writes.read(() => this.rows.findOne({ where: { id }, select: TARGET_SELECT }))
+      : null;
     return row === null ? null : toRegisteredUpstream(row);
   }
 
   /** The connection URL and last health result of one upstream, for redaction and health bookkeeping. */
   findHealthState(id: string): Promise<Pick<Gateway, 'id' | 'connectionUrl' | 'lastHealthOk'> | null> {
     if (!isUpstreamId(id)) return Promise.resolve(null);
-    return this.rows.findOne({ where: { id }, select: { id: true, connectionUrl: true, lastHealthOk: true } });
+    return this.writes.read(() =>
+      this.rows.findOne({ where: { id }, select: { id: true, connectionUrl: true, lastHealthOk: true } }),
+    );
   }
 
   async insert(row: Gateway): Promise<void> {

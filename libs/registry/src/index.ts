@@ -3,8 +3,20 @@ export { Tool } from './entities/tool.entity';
 export { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
 export { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 export { REGISTRY_ENTITIES, REGISTRY_MIGRATIONS } from './registry-schema';
-export { registryDataSourceOptions, SQLITE_BUSY_TIMEOUT_MS } from './data-source-options';
-export { createRegistryDataSource } from './data-source-factory';
+export {
+  databaseLimits,
+  DEFAULT_DATABASE_LIMITS,
+  registryDataSourceOptions,
+  SQLITE_BUSY_TIMEOUT_MS,
+} from './data-source-options';
+export {
+  createRegistryDataSource,
+  isRegistryDatabaseReady,
+  REGISTRY_CONNECT_RETRY_MS,
+  startRegistryDataSource,
+  stopRegistryDataSource,
+} from './data-source-factory';
+export { isDatabaseUnavailable, toUnavailable } from './storage-errors';
 export { withMigrationLock } from './migration-lock';
 export { RegistryTypeOrmLogger } from './typeorm-logger';
 export { RegistryModule } from './registry.module';
@@ -19,6 +31,7 @@ export {
   InvalidUpstreamSettingError,
   InvalidUpstreamUrlError,
   RegistryStorageError,
+  RegistryUnavailableError,
   UpstreamNameTakenError,
   UpstreamNotFoundError,
 } from './errors';
@@ -39,7 +52,7 @@ export {
 } from './upstream-address-policy';
 export { checkUpstreamTarget } from './upstream-target-check';
 export { systemHostResolver, type HostResolver } from './host-resolver';
-export { UPSTREAM_HOST_RESOLVER } from './tokens';
+export { REGISTRY_DATABASE_LIMITS, UPSTREAM_HOST_RESOLVER } from './tokens';
 export { planToolChanges, stableJson } from './tool-diff';
 export {
   UPSTREAM_PINS,
@@ -49,6 +62,7 @@ export {
   type RegisteredUpstream,
   type RegisteredUpstreamWithTools,
   type RegistryDatabaseConfig,
+  type RegistryDatabaseLimits,
   type ToolChanges,
   type ToolInfo,
   type UpdateUpstreamInput,

@@ -11,6 +11,15 @@ export const registryMessages = {
   storageFailed: (operation: string, driverMessage: string) => `registry ${operation} failed: ${driverMessage}`,
   queryFailed: () => 'query failed',
   healthCheckFailed: () => 'health check failed',
+  unavailable: () => 'registry unavailable',
+  notConnected: () => 'the database is not connected yet',
+  tooMuchWork: (max: number) => `${max} registry operations already in flight or waiting (DATABASE_MAX_PENDING)`,
+
+  databaseStartFailed: (reason: string, retryMs: number) =>
+    `registry database unavailable at start (${reason}); the gateway starts without it and retries every ${retryMs} ms`,
+  databaseRetryFailed: (attempt: number, reason: string) =>
+    `registry database still unavailable (attempt ${attempt}): ${reason}`,
+  databaseConnected: (attempts: number) => `registry database connected after ${attempts} attempts`,
 
   registered: (id: string, name: string, url: string) => `registered upstream ${id} "${name}" at ${url}`,
   updated: (id: string, fields: readonly string[]) => `updated upstream ${id}: ${fields.join(', ')}`,

@@ -8,8 +8,25 @@ export const UPSTREAM_PINS = ['hot', 'cold'] as const;
 
 export type UpstreamPin = (typeof UPSTREAM_PINS)[number];
 
+/**
+ * How long the registry waits for its database and how much work it lets wait; each absent
+ * field takes its default (DEFAULT_DATABASE_LIMITS).
+ */
+export interface RegistryDatabaseLimits {
+  /**
+   * PostgreSQL: connect timeout, client-side query timeout and server-side statement timeout.
+   * SQLite: the busy timeout (how long a writer waits for another worker's lock). Milliseconds.
+   */
+  timeoutMs?: number;
+  /** PostgreSQL: connections in the pool (pg's `max`). */
+  poolMax?: number;
+  /** Registry operations one worker lets run or wait at once; the next fails at once as unavailable. */
+  maxPending?: number;
+}
+
 /** Database the registry lives in; structurally the same as the app's `AppConfig['database']`. */
-export type RegistryDatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+export type RegistryDatabaseConfig = ({ type: 'sqlite'; path: string } | { type: 'postgres'; url: string }) &
+  RegistryDatabaseLimits;
 
 /**
  * An upstream as classification ranks it: its id and canonical URL (no credentials), with its

@@ -29,6 +29,9 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4444),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_URL: databaseUrl.default('sqlite:./data/gateway.sqlite'),
+  DATABASE_TIMEOUT_MS: count(5_000, 100),
+  DATABASE_POOL_MAX: count(10),
+  DATABASE_MAX_PENDING: count(100),
   REDIS_URL: redisUrl.optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('mcpgateway'),
   ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
@@ -56,7 +59,17 @@ export type Env = z.infer<typeof envSchema>;
 export interface AppConfig {
   port: number;
   host: string;
-  database: { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+  /**
+   * The registry database, with its limits (absent ones take the registry's defaults):
+   * `timeoutMs` bounds every wait on it (PostgreSQL connect, query and statement timeouts;
+   * SQLite's busy timeout), `poolMax` its PostgreSQL connections, `maxPending` the registry
+   * operations a worker lets run or wait at once.
+   */
+  database: ({ type: 'sqlite'; path: string } | { type: 'postgres'; url: string }) & {
+    timeoutMs?: number;
+    poolMax?: number;
+    maxPending?: number;
+  };
   redisUrl?: string;
   redisKeyPrefix: string;
   /** Undefined when the operator set none; the app then generates one at start. */
@@ -111,9 +124,14 @@ function toAppConfig(e: Env): AppConfig {
   return {
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL.startsWith('sqlite:')
-      ? { type: 'sqlite', path: e.DATABASE_URL.slice('sqlite:'.length) || './data/gateway.sqlite' }
-      : { type: 'postgres', url: e.DATABASE_URL },
+    database: {
+      ...(e.DATABASE_URL.startsWith('sqlite:')
+        ? { type: 'sqlite' as const, path: e.DATABASE_URL.slice('sqlite:'.length) || './data/gateway.sqlite' }
+        : { type: 'postgres' as const, url: e.DATABASE_URL }),
+      timeoutMs: e.DATABASE_TIMEOUT_MS,
+      poolMax: e.DATABASE_POOL_MAX,
+      maxPending: e.DATABASE_MAX_PENDING,
+    },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,
