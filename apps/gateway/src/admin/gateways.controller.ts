@@ -17,7 +17,13 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { UpstreamNotFoundError, UpstreamsService, type UpstreamInfo, type ToolInfo } from '@app/registry';
+import {
+  RegistryUnavailableError,
+  UpstreamNotFoundError,
+  UpstreamsService,
+  type UpstreamInfo,
+  type ToolInfo,
+} from '@app/registry';
 import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
 import { AdminTokenGuard } from './admin-token.guard';
 import { GatewayIdPipe } from './gateway-id.pipe';
@@ -109,8 +115,18 @@ export class GatewaysController {
     try {
       return await this.refresher.refresh(id);
     } catch (error) {
-      if (error instanceof HttpException || error instanceof UpstreamNotFoundError) throw error;
-      const message = await this.gateways.redactError(id, error);
+      // The registry's own failures (its database refused or timed out while storing the tools)
+      // are its 503, not the upstream's 502, and their text is not the client's to see.
+      if (
+        error instanceof HttpException ||
+        error instanceof UpstreamNotFoundError ||
+        error instanceof RegistryUnavailableError
+      ) {
+        throw error;
+      }
+      const message = await this.gateways.redactError(id, error).catch(() => {
+        throw new RegistryUnavailableError('redacting a refresh error');
+      });
       this.logger.warn(`tool refresh of gateway ${id} failed: ${message}`);
       throw new BadGatewayException(`tool refresh failed: ${message}`);
     }

@@ -1,23 +1,44 @@
-import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import {
   InvalidUpstreamSettingError,
   InvalidUpstreamUrlError,
+  RegistryUnavailableError,
   UpstreamNameTakenError,
   UpstreamNotFoundError,
 } from '@app/registry';
 import type { Response } from 'express';
 
 type RegistryError =
-  UpstreamNotFoundError | UpstreamNameTakenError | InvalidUpstreamUrlError | InvalidUpstreamSettingError;
+  | UpstreamNotFoundError
+  | UpstreamNameTakenError
+  | InvalidUpstreamUrlError
+  | InvalidUpstreamSettingError
+  | RegistryUnavailableError;
 
 /**
  * Registry errors as HTTP answers: unknown gateway 404, duplicate name 409, unusable URL or
- * polling override 400 (the request schema catches those first; this covers any path around it).
+ * polling override 400 (the request schema catches those first; this covers any path around it),
+ * and a database that cannot serve now (refused, timed out, not connected, too much work
+ * waiting) 503 "registry unavailable": the driver's text goes to the log, never to the client.
  */
-@Catch(UpstreamNotFoundError, UpstreamNameTakenError, InvalidUpstreamUrlError, InvalidUpstreamSettingError)
+@Catch(
+  UpstreamNotFoundError,
+  UpstreamNameTakenError,
+  InvalidUpstreamUrlError,
+  InvalidUpstreamSettingError,
+  RegistryUnavailableError,
+)
 export class RegistryErrorFilter implements ExceptionFilter<RegistryError> {
+  private readonly logger = new Logger(RegistryErrorFilter.name);
+
   catch(error: RegistryError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (error instanceof RegistryUnavailableError) {
+      this.logger.warn(`answered 503 "${error.message}": ${error.reason}`);
+      const status = HttpStatus.SERVICE_UNAVAILABLE;
+      response.status(status).json({ statusCode: status, error: 'Service Unavailable', message: error.message });
+      return;
+    }
     const [status, label, message] =
       error instanceof UpstreamNotFoundError
         ? [HttpStatus.NOT_FOUND, 'Not Found', error.message]

@@ -1,18 +1,73 @@
-import { Injectable } from '@nestjs/common';
-import { UpstreamNotFoundError, UpstreamsService } from '@app/registry';
-import type { UpstreamTarget } from '@app/registry';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { errorMessage, redactSecrets } from '@app/common';
+import { RegistryUnavailableError, UpstreamsService } from '@app/registry';
+import type { RegisteredUpstreamWithTools, UpstreamTarget } from '@app/registry';
 import type { CatalogUpstream, UpstreamCatalog } from '../mcp';
+
+/** How the catalog trades freshness against waiting on the database. */
+export interface CatalogOptions {
+  /**
+   * How long a read (or a failed attempt) stands before the next caller reads again. This
+   * worker's own registry changes (the revision) start a read at once.
+   */
+  freshForMs: number;
+  /** The longest a caller waits on a read when a copy is held; past it the copy is served. */
+  maxWaitMs: number;
+}
+
+export const CATALOG_OPTIONS = Symbol('CATALOG_OPTIONS');
+
+export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = { freshForMs: 1_000, maxWaitMs: 250 };
+
+/** One successful read of the registry. */
+interface Copy {
+  /** Enabled upstreams not known to be unhealthy, with their tools: what /mcp serves. */
+  upstreams: CatalogUpstream[];
+  /** Every enabled upstream's target, by id: what `get` answers. */
+  targets: Map<string, UpstreamTarget>;
+}
+
+interface Read {
+  /** The registry revision when the read started: it sees every change up to it. */
+  revision: number;
+  startedAt: number;
+  promise: Promise<Copy>;
+}
 
 /**
  * The MCP layer's view of the registry: enabled upstreams not known to be unhealthy (a new one
  * is served as soon as its first discovery stored tools), with their stored tools.
+ *
+ * The database is not a single point of failure of /mcp:
+ * - the last good read is kept and served whenever a read fails, or is slow: a caller that holds
+ *   a copy waits for a read at most `maxWaitMs` (the read goes on in the background);
+ * - reads are single-flight: at most one is in flight, every caller shares it, so a database that
+ *   hangs cannot queue reads (a caller that needs this worker's newer changes waits for one
+ *   follow-up read, shared as well);
+ * - a read, or a failed attempt, stands for `freshForMs`, so a database that refuses is asked
+ *   once per interval, not once per call;
+ * - with no copy yet (the database was down since start) callers get RegistryUnavailableError,
+ *   the last failure's at once within the interval.
  */
 @Injectable()
 export class RegistryUpstreamCatalog implements UpstreamCatalog {
+  private readonly logger = new Logger(RegistryUpstreamCatalog.name);
+  private readonly options: CatalogOptions;
   /** The last catalog read that succeeded; null until one has. */
-  private lastGood: CatalogUpstream[] | null = null;
+  private lastGood: Copy | null = null;
+  /** When the last read ended (success or failure), and the revision it saw. */
+  private checked: { at: number; revision: number; failure: unknown } | null = null;
+  private inFlight: Read | null = null;
+  private followUp: Promise<Copy> | null = null;
+  /** Whether the last read failed: a failure is logged once, not on every attempt. */
+  private failing = false;
 
-  constructor(private readonly gateways: UpstreamsService) {}
+  constructor(
+    private readonly gateways: UpstreamsService,
+    @Optional() @Inject(CATALOG_OPTIONS) options?: Partial<CatalogOptions>,
+  ) {
+    this.options = { ...DEFAULT_CATALOG_OPTIONS, ...options };
+  }
 
   /** True once a catalog read has succeeded and a copy of it is held. */
   hasLastGood(): boolean {
@@ -20,34 +75,122 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
   }
 
   async listActive(): Promise<CatalogUpstream[]> {
-    const upstreams = await this.gateways.listEnabledWithTools();
-    const active = upstreams
-      .filter((u) => u.lastHealthOk !== false)
-      .map((u) => ({
-        id: u.id,
-        name: u.name,
-        url: u.url,
-        connectionUrl: u.connectionUrl,
-        transport: u.transport,
-        tools: u.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
-      }));
-    this.lastGood = active;
-    return active;
+    return (await this.current()).upstreams;
   }
 
   revision(): number {
     return this.gateways.revision;
   }
 
+  /** The enabled upstream's target, null when it is not (or no longer) enabled or registered. */
   async get(id: string): Promise<UpstreamTarget | null> {
+    return (await this.current()).targets.get(id) ?? null;
+  }
+
+  /** The copy to serve now: fresh enough, or the outcome of a read bounded as described above. */
+  private async current(): Promise<Copy> {
+    const revision = this.revision();
+    const now = Date.now();
+    const copy = this.lastGood;
+    const checked = this.checked;
+    const standing = checked !== null && checked.revision === revision && now - checked.at < this.options.freshForMs;
+    if (standing) {
+      if (copy !== null) return copy;
+      throw unavailable(checked.failure);
+    }
+    const read = this.refresh(revision);
+    if (copy === null) return read;
+    const waitMs = Math.max(0, (this.inFlight?.startedAt ?? now) + this.options.maxWaitMs - now);
+    if (waitMs === 0) return copy;
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<Copy>((resolve) => {
+      timer = setTimeout(() => resolve(copy), waitMs);
+    });
     try {
-      const c = await this.gateways.getTarget(id);
-      return c.enabled
-        ? { id: c.id, name: c.name, url: c.url, connectionUrl: c.connectionUrl, transport: c.transport }
-        : null;
-    } catch (error) {
-      if (error instanceof UpstreamNotFoundError) return null;
-      throw error;
+      return await Promise.race([read.catch(() => copy), slow]);
+    } finally {
+      clearTimeout(timer);
     }
   }
+
+  /**
+   * The read in flight, when it saw `revision`; otherwise one follow-up read after it (shared by
+   * every caller that needs a newer revision); otherwise a new read.
+   */
+  private refresh(revision: number): Promise<Copy> {
+    const running = this.inFlight;
+    if (running === null) return this.start(revision);
+    if (running.revision >= revision) return running.promise;
+    this.followUp ??= running.promise
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.followUp = null;
+        return this.refresh(this.revision());
+      });
+    return this.followUp;
+  }
+
+  private start(revision: number): Promise<Copy> {
+    const promise = this.read().then(
+      (copy) => {
+        this.finish(read, revision, null);
+        this.lastGood = copy;
+        if (this.failing) this.logger.log('Registry readable again: serving its current catalog');
+        this.failing = false;
+        return copy;
+      },
+      (error: unknown) => {
+        this.finish(read, revision, error);
+        if (!this.failing) {
+          this.logger.warn(
+            this.lastGood === null
+              ? `Registry unavailable and no catalog read yet: /mcp answers "registry unavailable" (${reasonOf(error)})`
+              : `Registry unavailable: serving the last catalog read (${this.lastGood.upstreams.length} upstreams) (${reasonOf(error)})`,
+          );
+        }
+        this.failing = true;
+        throw unavailable(error);
+      },
+    );
+    const read: Read = { revision, startedAt: Date.now(), promise };
+    this.inFlight = read;
+    // Callers that time out on it, or join no longer, must not leave a rejection unhandled.
+    promise.catch(() => undefined);
+    return promise;
+  }
+
+  private finish(read: Read, revision: number, failure: unknown): void {
+    if (this.inFlight === read) this.inFlight = null;
+    this.checked = { at: Date.now(), revision, failure };
+  }
+
+  private async read(): Promise<Copy> {
+    const enabled = await this.gateways.listEnabledWithTools();
+    return {
+      upstreams: enabled.filter((u) => u.lastHealthOk !== false).map(toCatalogUpstream),
+      targets: new Map(enabled.map((u) => [u.id, toTarget(u)])),
+    };
+  }
+}
+
+function toTarget(u: RegisteredUpstreamWithTools): UpstreamTarget {
+  return { id: u.id, name: u.name, url: u.url, connectionUrl: u.connectionUrl, transport: u.transport };
+}
+
+function toCatalogUpstream(u: RegisteredUpstreamWithTools): CatalogUpstream {
+  return {
+    ...toTarget(u),
+    tools: u.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+  };
+}
+
+function unavailable(error: unknown): RegistryUnavailableError {
+  return error instanceof RegistryUnavailableError ? error : new RegistryUnavailableError(reasonOf(error));
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof RegistryUnavailableError ? error.reason : redactSecrets(errorMessage(error));
 }

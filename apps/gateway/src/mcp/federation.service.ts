@@ -70,7 +70,7 @@ export class FederationService {
   }
 
   async listTools(): Promise<ListToolsResult> {
-    const table = await this.toolTable();
+    const table = await this.catalogTable('tools/list');
     return { tools: table.tools().map(exposedTool) };
   }
 
@@ -80,7 +80,7 @@ export class FederationService {
    * is a failed tool execution (`isError`), which the calling model can see and act on.
    */
   async callTool(params: CallToolRequest['params'], identity: SessionIdentity): Promise<CallToolResult> {
-    const entry = (await this.toolTable()).resolve(params.name);
+    const entry = (await this.catalogTable('tools/call')).resolve(params.name);
     if (!entry) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
     }
@@ -105,6 +105,20 @@ export class FederationService {
     server.server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
     server.server.setRequestHandler(CallToolRequestSchema, (request) => this.callTool(request.params, identity));
     return server;
+  }
+
+  /**
+   * The tool table, or, when the catalog cannot be read (the registry's database is down and
+   * no copy is held), a JSON-RPC error whose message is exactly REGISTRY_UNAVAILABLE: the
+   * catalog's own error text (driver messages, addresses) is logged, never sent.
+   */
+  private async catalogTable(method: string): Promise<FederatedToolTable> {
+    try {
+      return await this.toolTable();
+    } catch (error) {
+      this.logger.debug(`${method} answered "${REGISTRY_UNAVAILABLE}": ${reasonOf(error)}`);
+      throw registryUnavailable();
+    }
   }
 
   /**
@@ -141,6 +155,22 @@ function exposedTool(entry: FederatedTool): Tool {
 function targetOf(entry: FederatedTool): UpstreamTarget {
   const { id, name, url, connectionUrl, transport } = entry.upstream;
   return { id, name, url, connectionUrl, transport };
+}
+
+/** What an MCP client is told when the catalog cannot be read: nothing of the cause. */
+export const REGISTRY_UNAVAILABLE = 'registry unavailable';
+
+/**
+ * A JSON-RPC internal error with the message REGISTRY_UNAVAILABLE as it is. (An McpError would
+ * go out as "MCP error -32603: …": the SDK sends `code` and `message` of whatever a handler throws.)
+ */
+function registryUnavailable(): Error & { code: number } {
+  return Object.assign(new Error(REGISTRY_UNAVAILABLE), { code: ErrorCode.InternalError });
+}
+
+function reasonOf(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : errorMessage(error);
 }
 
 /** Only errors known to carry redacted text reach the client; anything else is summarised. */
