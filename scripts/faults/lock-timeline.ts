@@ -25,6 +25,8 @@ export interface LockTimeline {
   unfencedWrites: { at: number; source: string; command: string }[];
   /** Times a lock sample named a holder the MONITOR trace had not shown (lines lost in a reconnect). */
   corrections: number;
+  /** From when the holder is known: the first lock sample (MONITOR alone starts mid-lease). */
+  knownFrom: number;
   ownerAt(at: number): string | null;
 }
 
@@ -81,6 +83,7 @@ export function lockTimeline(
   };
 
   const samples = history.of('lock').filter((l) => !l.error);
+  const knownFrom = samples[0]?.at ?? Infinity;
   let corrections = 0;
   const observe = (until: number): void => {
     // A sample that names a holder the trace does not know means MONITOR missed a line: trust the sample.
@@ -154,6 +157,7 @@ export function lockTimeline(
     doubleAcquires,
     unfencedWrites,
     corrections,
+    knownFrom,
     ownerAt: (at) => ownerships.find((o) => o.from <= at && at < o.to)?.token ?? null,
   };
 }

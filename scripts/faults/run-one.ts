@@ -24,6 +24,8 @@ export interface RunResult {
   /** Checks that could not apply, with the reason. */
   skipped: string[];
   ms: number;
+  /** The cluster never came up (no result: dist/ being rebuilt, a port taken). */
+  startFailed?: boolean;
 }
 
 const STEADY_TIMEOUT_MS = 45_000;
@@ -50,8 +52,10 @@ export async function runOne(
   const harnessSources = new Set<string>();
   let redis: Redis | null = null;
   let observer: Observer | null = null;
+  let up = false;
   try {
     await cluster.start();
+    up = true;
     redis = new Redis(cluster.redis.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     const client = redis;
@@ -96,6 +100,7 @@ export async function runOne(
       figures: {},
       skipped: [],
       ms: Date.now() - started,
+      startFailed: !up,
     };
   } finally {
     await observer?.stop().catch(() => undefined);

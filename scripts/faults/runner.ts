@@ -1,6 +1,18 @@
+import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { entryPath } from '../build-if-stale';
 import { DEFAULT_TIMING, type ClusterTiming } from './cluster';
 import { runOne, type RunResult } from './run-one';
 import type { Holds, Scenario } from './scenarios';
+
+const START_RETRIES = 2;
+const BUILD_WAIT_MS = 180_000;
+
+async function waitForBuild(): Promise<void> {
+  const deadline = Date.now() + BUILD_WAIT_MS;
+  await delay(5_000);
+  while (!existsSync(entryPath()) && Date.now() < deadline) await delay(1_000);
+}
 
 export interface FaultOptions {
   scenarios: readonly Scenario[];
@@ -41,7 +53,12 @@ export async function runFaults(options: FaultOptions): Promise<ScenarioSummary[
   for (const scenario of options.scenarios) {
     const results: RunResult[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      const result = await runOne(scenario, run, spec, options.holds, options.historyDir);
+      let result = await runOne(scenario, run, spec, options.holds, options.historyDir);
+      // A cluster that never started is no result (dist/ rebuilt underneath it): wait and try again.
+      for (let retry = 0; result.startFailed && retry < START_RETRIES; retry++) {
+        await waitForBuild();
+        result = await runOne(scenario, run, spec, options.holds, options.historyDir);
+      }
       options.onRun?.(result);
       results.push(result);
     }

@@ -74,6 +74,7 @@ export const leaderHoldsLock: Invariant = {
       }
       const token = s.instanceId ?? '';
       const answered = s.at + s.ms;
+      if (s.at < t.knownFrom) continue;
       const probes = [answered - SAMPLE_PERIOD_MS, answered, answered + SAMPLE_PERIOD_MS];
       if (probes.some((at) => t.ownerAt(at) === token)) {
         since.delete(s.worker);
@@ -85,7 +86,7 @@ export const leaderHoldsLock: Invariant = {
       if (lapse > longest) longest = lapse;
       if (first === s.at)
         found.push(
-          `${s.worker} reported leader at +${s.at - run.window.from} ms while the lock was ${t.ownerAt(s.at)?.slice(0, 24) ?? 'free'}`,
+          `${s.worker} reported leader at +${answered - run.window.from} ms while the lock was ${t.ownerAt(answered)?.slice(0, 24) ?? 'free'}`,
         );
     }
     since = new Map();
@@ -99,7 +100,7 @@ export const fencedPublish: Invariant = {
   check(run) {
     const t = timelineOf(run);
     const foreign = t.publishes
-      .filter((p) => p.owner !== p.token)
+      .filter((p) => p.at >= t.knownFrom && p.owner !== p.token)
       .map(
         (p) =>
           `publish by ${p.token.slice(0, 24)} at +${p.at - run.window.from} ms while the lock was ${p.owner?.slice(0, 24) ?? 'free'}`,
