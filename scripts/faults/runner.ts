@@ -53,18 +53,23 @@ export async function runFaults(options: FaultOptions): Promise<ScenarioSummary[
   for (const scenario of options.scenarios) {
     const results: RunResult[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      let result = await runOne(scenario, run, spec, options.holds, options.historyDir);
-      // A cluster that never started is no result (dist/ rebuilt underneath it): wait and try again.
-      for (let retry = 0; result.startFailed && retry < START_RETRIES; retry++) {
-        await waitForBuild();
-        result = await runOne(scenario, run, spec, options.holds, options.historyDir);
-      }
+      const result = await runStarted(scenario, run, spec, options.holds, options.historyDir);
       options.onRun?.(result);
       results.push(result);
     }
     summaries.push(summarize(scenario.name, results));
   }
   return summaries;
+}
+
+/** One run; a cluster that never started is no result (dist/ rebuilt underneath it), so wait and try again. */
+export async function runStarted(...args: Parameters<typeof runOne>): Promise<RunResult> {
+  let result = await runOne(...args);
+  for (let retry = 0; result.startFailed && retry < START_RETRIES; retry++) {
+    await waitForBuild();
+    result = await runOne(...args);
+  }
+  return result;
 }
 
 export function summarize(scenario: string, results: readonly RunResult[]): ScenarioSummary {

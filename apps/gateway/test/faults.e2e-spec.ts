@@ -1,6 +1,5 @@
 import { DEFAULT_TIMING } from '../../../scripts/faults/cluster';
-import { runOne } from '../../../scripts/faults/run-one';
-import { SHORT_HOLDS, SHORT_RUN_WORKERS } from '../../../scripts/faults/runner';
+import { runStarted, SHORT_HOLDS, SHORT_RUN_WORKERS } from '../../../scripts/faults/runner';
 import { SCENARIOS } from '../../../scripts/faults/scenarios';
 
 /**
@@ -14,9 +13,9 @@ describe('fault scenarios (short run)', () => {
   it.each(SCENARIOS.map((s) => [s.name, s] as const))(
     '%s violates no invariant',
     async (_name, scenario) => {
-      const result = await runOne(scenario, 1, spec, SHORT_HOLDS);
+      const result = await runStarted(scenario, 1, spec, SHORT_HOLDS);
       expect(result.violations).toEqual([]);
     },
-    150_000,
+    300_000,
   );
 });
