@@ -26,7 +26,8 @@ export const DEFAULT_TIMING: ClusterTiming = {
   healthIntervalSeconds: 2,
   coldMultiplier: 3,
   pollJitter: 0.1,
-  upstreamTimeoutMs: 1000,
+  // Generous for loopback: a ping that times out on a busy machine marks the upstream unhealthy.
+  upstreamTimeoutMs: 2000,
   shutdownGraceMs: 2000,
 };
 
