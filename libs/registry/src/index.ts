@@ -50,7 +50,12 @@ export {
   type AddressVerdict,
   type UpstreamAddressPolicy,
 } from './upstream-address-policy';
-export { checkUpstreamTarget } from './upstream-target-check';
+export {
+  checkUpstreamTarget,
+  dialableAddresses,
+  type DialableAddress,
+  type DialVerdict,
+} from './upstream-target-check';
 export { systemHostResolver, type HostResolver } from './host-resolver';
 export { REGISTRY_DATABASE_LIMITS, UPSTREAM_HOST_RESOLVER } from './tokens';
 export { planToolChanges, stableJson } from './tool-diff';

@@ -33,6 +33,7 @@ export const registryMessages = {
   urlNotAbsolute: () => 'is not a valid absolute URL',
   urlScheme: () => 'must use http or https',
   urlNoHost: () => 'must have a host',
+  resolvedToNothing: (hostname: string) => `${hostname} resolved to no address`,
 
   pinInvalid: () => 'must be "hot", "cold" or null',
   discoveryIntervalInvalid: (max: number) => `must be a whole number of seconds from 1 to ${max}, or null`,

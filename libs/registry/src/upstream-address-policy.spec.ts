@@ -1,5 +1,5 @@
 import { checkUpstreamAddress, checkUpstreamHost, embeddedIPv4 } from './upstream-address-policy';
-import { checkUpstreamTarget } from './upstream-target-check';
+import { checkUpstreamTarget, dialableAddresses } from './upstream-target-check';
 import { parseUpstreamUrl } from './upstream-url';
 
 const open = { blockPrivate: false };
@@ -142,6 +142,55 @@ describe('upstream address policy', () => {
       const resolve = jest.fn(resolver({}));
       expect((await checkUpstreamTarget('127.0.0.1', open, resolve)).allowed).toBe(true);
       expect(resolve).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('dialableAddresses (one resolution, for a connection)', () => {
+    const answering = (...addresses: string[]) => jest.fn(async (_host: string) => addresses);
+
+    it('keeps only the allowed addresses of a mixed answer, with their families', async () => {
+      const resolve = answering('169.254.169.254', '93.184.216.34', '10.0.0.7', '2001:db8::1');
+      expect(await dialableAddresses('mixed.example', strict, resolve)).toEqual({
+        allowed: true,
+        addresses: [
+          { address: '93.184.216.34', family: 4 },
+          { address: '2001:db8::1', family: 6 },
+        ],
+      });
+      expect(resolve).toHaveBeenCalledTimes(1);
+    });
+
+    it("refuses when no address is allowed, with the policy's reason for the first", async () => {
+      expect(await dialableAddresses('rebound.example', strict, answering('169.254.169.254', '10.0.0.7'))).toEqual({
+        allowed: false,
+        reason: 'must not target a link-local or cloud metadata address',
+      });
+    });
+
+    it('judges an IP literal without resolving it', async () => {
+      const resolve = answering('93.184.216.34');
+      expect(await dialableAddresses('[::1]', open, resolve)).toEqual({
+        allowed: true,
+        addresses: [{ address: '::1', family: 6 }],
+      });
+      expect((await dialableAddresses('127.0.0.1', strict, resolve)).allowed).toBe(false);
+      expect(resolve).not.toHaveBeenCalled();
+    });
+
+    it('refuses a metadata host name without resolving it', async () => {
+      const resolve = answering('93.184.216.34');
+      expect((await dialableAddresses('metadata.google.internal', open, resolve)).allowed).toBe(false);
+      expect(resolve).not.toHaveBeenCalled();
+    });
+
+    it('fails for a name that does not resolve, or resolves to nothing (there is nothing to dial)', async () => {
+      const failing = async (): Promise<string[]> => {
+        throw new Error('getaddrinfo ENOTFOUND up.example');
+      };
+      await expect(dialableAddresses('up.example', open, failing)).rejects.toThrow(/ENOTFOUND/);
+      await expect(dialableAddresses('up.example', open, answering())).rejects.toThrow(
+        'up.example resolved to no address',
+      );
     });
   });
 });

@@ -4,7 +4,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { withDeadline } from '@app/common';
-import { DIAL_GUARD, type DialGuard } from './dial-guard';
+import { DIAL_GUARD, type DialGuard, type UpstreamDial } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from '@app/registry';
@@ -28,6 +28,8 @@ export class UpstreamConnection {
   constructor(
     readonly client: Client,
     private readonly transport: Transport,
+    /** Lets go of the checked upstream address once the connection has closed. */
+    private readonly release: () => void = () => undefined,
   ) {}
 
   /** Ends the upstream session (DELETE for Streamable HTTP, best effort) and closes the transport. Idempotent. */
@@ -42,6 +44,7 @@ export class UpstreamConnection {
       await withDeadline(TERMINATE_GRACE_MS, () => transport.terminateSession()).catch(() => undefined);
     }
     await this.client.close().catch(() => undefined);
+    this.release();
   }
 }
 
@@ -53,21 +56,24 @@ export class UpstreamConnector {
   async connect(target: UpstreamTarget, options: ConnectOptions): Promise<UpstreamConnection> {
     let transport: Transport;
     let client: Client;
+    let upstream: UpstreamDial | undefined;
     try {
       const dial = dialTargetOf(target.connectionUrl);
-      await this.guard?.assertDialable(dial.url);
-      // The SDK's default redirect policy (same origin only) keeps a redirect from leading to an
-      // address the policy above never saw.
+      upstream = await this.guard?.open(dial.url);
+      // The SDK's default redirect policy (same origin only) keeps a redirect on the host checked
+      // above, and so on the addresses its fetch may dial.
       const requestInit: RequestInit = { headers: { ...(options.headers ?? {}), ...dial.headers } };
+      const fetch = upstream?.fetch;
       transport =
         target.transport === 'sse'
-          ? new SSEClientTransport(dial.url, { requestInit })
-          : new StreamableHTTPClientTransport(dial.url, { requestInit });
+          ? new SSEClientTransport(dial.url, { requestInit, fetch })
+          : new StreamableHTTPClientTransport(dial.url, { requestInit, fetch });
       client = new Client({ ...GATEWAY_CLIENT_INFO }, { capabilities: {} });
     } catch (error) {
+      upstream?.release();
       throw toUpstreamError(error, target, 'Connect');
     }
-    const connection = new UpstreamConnection(client, transport);
+    const connection = new UpstreamConnection(client, transport, upstream?.release);
     try {
       await withDeadline(
         options.timeoutMs,

@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -29,6 +30,8 @@ export interface SampleServerOptions {
   host?: string;
   /** Tools offered from the start; defaults to every built-in. Unknown names get a generic tool. */
   tools?: readonly string[];
+  /** Serve HTTPS with this certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface SampleServerStats {
@@ -38,6 +41,9 @@ export interface SampleServerStats {
   toolCalls: Record<string, number>;
   sessionsOpened: number;
   openSessions: number;
+  /** TCP connections accepted since start, and those still open. */
+  connectionsAccepted: number;
+  connectionsOpen: number;
 }
 
 export interface SampleServer {
@@ -75,7 +81,14 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
   const streamable = new Map<string, { transport: StreamableHTTPServerTransport; session: Session }>();
   const sse = new Map<string, { transport: SSEServerTransport; session: Session }>();
   const held = new Set<ServerResponse>();
-  const stats: SampleServerStats = { methods: {}, toolCalls: {}, sessionsOpened: 0, openSessions: 0 };
+  const stats: SampleServerStats = {
+    methods: {},
+    toolCalls: {},
+    sessionsOpened: 0,
+    openSessions: 0,
+    connectionsAccepted: 0,
+    connectionsOpen: 0,
+  };
   let hang = false;
 
   const countCall = (tool: string): void => {
@@ -232,7 +245,7 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
     json(res, 404, { error: 'unknown control request' });
   };
 
-  const http: HttpServer = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const body = req.method === 'POST' || req.method === 'DELETE' ? await readJson(req) : undefined;
@@ -272,6 +285,14 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
         jsonRpcError(res, 500, -32603, error instanceof Error ? error.message : 'Internal error');
       }
     });
+  };
+  const http: HttpServer = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
+  http.on('connection', (socket: Socket) => {
+    stats.connectionsAccepted += 1;
+    stats.connectionsOpen += 1;
+    socket.once('close', () => {
+      stats.connectionsOpen -= 1;
+    });
   });
 
   const host = options.host ?? '127.0.0.1';
@@ -283,7 +304,7 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
     });
   });
   const port = (http.address() as AddressInfo).port;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const api: SampleServer = {
     name,
@@ -319,6 +340,8 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
       toolCalls: { ...stats.toolCalls },
       sessionsOpened: stats.sessionsOpened,
       openSessions: stats.openSessions,
+      connectionsAccepted: stats.connectionsAccepted,
+      connectionsOpen: stats.connectionsOpen,
     }),
     async close() {
       for (const res of held) res.destroy();
