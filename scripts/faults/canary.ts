@@ -3,15 +3,16 @@ import type { ExpectedCredentials } from '../../apps/gateway/test/support/upstre
 
 /**
  * A credential that must never be shown: a random marker placed in the user name, the password
- * and the query of one registered upstream. The `+` is what form encoding turns into a space, so
- * a redactor that decodes the query the form way misses it.
+ * and the query of one registered upstream. `+` is written literally in the URL: in the password
+ * it stays a plus, in the query it is form encoding's space, so a redactor that compares decoded
+ * and raw forms misses one of them.
  */
 export class Canary {
   readonly marker = `cnry${randomBytes(8).toString('hex')}`;
   readonly credentials: ExpectedCredentials = {
     user: `u${this.marker}`,
     password: `p+${this.marker}`,
-    apiKey: `k+${this.marker}`,
+    apiKey: `k ${this.marker}`,
   };
   private readonly forms: string[];
   private readonly found = new Map<string, string>();
@@ -30,6 +31,11 @@ export class Canary {
         this.found.set(where, text.slice(Math.max(0, index - 60), index + form.length + 20).replace(/\s+/g, ' '));
       }
     }
+  }
+
+  /** The URL to register: the guard's, with every `+` literal rather than percent-encoded. */
+  urlFor(guardedUrl: string): string {
+    return guardedUrl.replace(/%2B/g, '+').replace(/%20/g, '+');
   }
 
   hits(): { where: string; excerpt: string }[] {

@@ -124,7 +124,7 @@ export class Cluster {
     }
     const registered = await admin.request('POST', '/gateways', {
       name: 'vault',
-      url: this.canaryGuardValue.urlWith(this.canary.credentials),
+      url: this.canary.urlFor(this.canaryGuardValue.urlWith(this.canary.credentials)),
     });
     this.canary.scan('admin answer POST /gateways', registered.text);
     if (registered.status !== 201) throw new Error(`registering the canary upstream: ${registered.status}`);
