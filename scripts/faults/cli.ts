@@ -67,6 +67,9 @@ async function main(): Promise<number> {
   return summaries.some((s) => s.violations > 0) ? 1 : 0;
 }
 
+// Interrupted: exit through process.exit, whose handlers kill the workers and redis-servers started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
