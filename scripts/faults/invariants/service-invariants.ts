@@ -59,7 +59,8 @@ export const healthAvailable: Invariant = {
     const found: string[] = [];
     for (const s of run.history.of('health')) {
       if (!states.serving(s.worker, s.at, s.at + s.ms) || s.status === 200) continue;
-      if (s.path !== '/health/live' && within(s.at, outages)) continue;
+      // A sample sent just before the outage may be answered inside it.
+      if (s.path !== '/health/live' && (within(s.at, outages) || within(s.at + s.ms, outages))) continue;
       const redisDown = within(s.at, run.marks.redisOutages) ? ' (Redis down)' : '';
       found.push(`${s.worker} ${s.path} ${s.status ?? 'no answer'}${redisDown} at ${at(run, s.at)}`);
     }
