@@ -87,6 +87,16 @@ describe('RegistryUpstreamCatalog', () => {
   }
 
   describe('the last good copy', () => {
+    it('is read once at start, before any client asks', async () => {
+      catalog.onApplicationBootstrap();
+      expect(registry.reads).toBe(1);
+      registry.answer([upstream('alpha')]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(catalog.hasLastGood()).toBe(true);
+      expect((await catalog.listActive()).map((u) => u.name)).toEqual(['alpha']);
+      expect(registry.reads).toBe(1);
+    });
+
     it('hasLastGood() is false until a read succeeds, then stays true through failures', async () => {
       expect(catalog.hasLastGood()).toBe(false);
       const failed = outcome(catalog.listActive());
@@ -129,6 +139,26 @@ describe('RegistryUpstreamCatalog', () => {
       const next = outcome(catalog.listActive());
       expect(await next).toEqual(['alpha', 'gamma']);
       expect(registry.reads).toBe(2);
+    });
+
+    it('waitForRead: waits for the read however slow, the copy only if it fails', async () => {
+      await loadCopy('alpha');
+      await jest.advanceTimersByTimeAsync(FRESH_MS);
+      const quick = outcome(catalog.listActive());
+      let waited: string[] | string | undefined;
+      void outcome(catalog.listActive({ waitForRead: true })).then((v) => (waited = v));
+      await jest.advanceTimersByTimeAsync(MAX_WAIT_MS * 4);
+      expect(await quick).toEqual(['alpha']);
+      expect(waited).toBeUndefined();
+      registry.answer([upstream('alpha'), upstream('late')]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(waited).toEqual(['alpha', 'late']);
+      expect(registry.reads).toBe(2);
+
+      await jest.advanceTimersByTimeAsync(FRESH_MS);
+      const failing = outcome(catalog.listActive({ waitForRead: true }));
+      registry.fail(DRIVER_ERROR);
+      expect(await failing).toEqual(['alpha', 'late']);
     });
 
     it('does not make callers wait again on a read already known to be slow', async () => {

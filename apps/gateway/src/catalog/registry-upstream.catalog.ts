@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { errorMessage, redactSecrets } from '@app/common';
 import { RegistryUnavailableError, UpstreamsService } from '@app/registry';
 import type { RegisteredUpstreamWithTools, UpstreamTarget } from '@app/registry';
-import type { CatalogUpstream, UpstreamCatalog } from '../mcp';
+import type { CatalogUpstream, ListActiveOptions, UpstreamCatalog } from '../mcp';
 
 /** How the catalog trades freshness against waiting on the database. */
 export interface CatalogOptions {
@@ -47,10 +47,10 @@ interface Read {
  * - a read, or a failed attempt, stands for `freshForMs`, so a database that refuses is asked
  *   once per interval, not once per call;
  * - with no copy yet (the database was down since start) callers get RegistryUnavailableError,
- *   the last failure's at once within the interval.
+ *   the last failure's at once within the interval. The first read happens at start.
  */
 @Injectable()
-export class RegistryUpstreamCatalog implements UpstreamCatalog {
+export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBootstrap {
   private readonly logger = new Logger(RegistryUpstreamCatalog.name);
   private readonly options: CatalogOptions;
   /** The last catalog read that succeeded; null until one has. */
@@ -69,13 +69,18 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
     this.options = { ...DEFAULT_CATALOG_OPTIONS, ...options };
   }
 
+  /** A first read at start, so a copy is held before the first client asks (and before an outage). */
+  onApplicationBootstrap(): void {
+    this.current().catch(() => undefined);
+  }
+
   /** True once a catalog read has succeeded and a copy of it is held. */
   hasLastGood(): boolean {
     return this.lastGood !== null;
   }
 
-  async listActive(): Promise<CatalogUpstream[]> {
-    return (await this.current()).upstreams;
+  async listActive(options: ListActiveOptions = {}): Promise<CatalogUpstream[]> {
+    return (await this.current(options.waitForRead === true)).upstreams;
   }
 
   revision(): number {
@@ -87,8 +92,11 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
     return (await this.current()).targets.get(id) ?? null;
   }
 
-  /** The copy to serve now: fresh enough, or the outcome of a read bounded as described above. */
-  private async current(): Promise<Copy> {
+  /**
+   * The copy to serve now: fresh enough, or the outcome of a read bounded as described above
+   * (`waitForRead`: the read's outcome however long it takes, the copy if it fails).
+   */
+  private async current(waitForRead = false): Promise<Copy> {
     const revision = this.revision();
     const now = Date.now();
     const copy = this.lastGood;
@@ -100,6 +108,7 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog {
     }
     const read = this.refresh(revision);
     if (copy === null) return read;
+    if (waitForRead) return read.catch(() => copy);
     const waitMs = Math.max(0, (this.inFlight?.startedAt ?? now) + this.options.maxWaitMs - now);
     if (waitMs === 0) return copy;
     let timer: NodeJS.Timeout | undefined;

@@ -18,7 +18,7 @@ import type { SessionIdentity } from './session-identity';
 import { McpSessionPool } from './session-pool';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
 import { FederatedToolTable, type FederatedTool } from './tool-names';
-import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
+import { UPSTREAM_CATALOG, type CatalogUpstream, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamError } from './upstream-error';
 import type { UpstreamTarget } from '@app/registry';
 
@@ -39,6 +39,8 @@ export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } 
 export class FederationService {
   private readonly logger = new Logger(FederationService.name);
   private cachedTable: { at: number; revision: number; table: Promise<FederatedToolTable> } | null = null;
+  /** The last table built, with the catalog answer it was built from (reused while that stands). */
+  private built: { upstreams: CatalogUpstream[]; table: FederatedToolTable } | null = null;
 
   constructor(
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
@@ -80,7 +82,11 @@ export class FederationService {
    * is a failed tool execution (`isError`), which the calling model can see and act on.
    */
   async callTool(params: CallToolRequest['params'], identity: SessionIdentity): Promise<CallToolResult> {
-    const entry = (await this.catalogTable('tools/call')).resolve(params.name);
+    // A name the table does not know may be one the catalog's copy does not know yet (another
+    // worker registered it, and the last read was slow): ask once more, waiting for the read.
+    const entry =
+      (await this.catalogTable('tools/call')).resolve(params.name) ??
+      (await this.catalogTable('tools/call', true)).resolve(params.name);
     if (!entry) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
     }
@@ -112,9 +118,9 @@ export class FederationService {
    * no copy is held), a JSON-RPC error whose message is exactly REGISTRY_UNAVAILABLE: the
    * catalog's own error text (driver messages, addresses) is logged, never sent.
    */
-  private async catalogTable(method: string): Promise<FederatedToolTable> {
+  private async catalogTable(method: string, waitForRead = false): Promise<FederatedToolTable> {
     try {
-      return await this.toolTable();
+      return await this.toolTable(waitForRead);
     } catch (error) {
       this.logger.debug(`${method} answered "${REGISTRY_UNAVAILABLE}": ${reasonOf(error)}`);
       throw registryUnavailable();
@@ -125,20 +131,31 @@ export class FederationService {
    * The catalog (every active upstream with its tools, from the database) is read at most once
    * per TOOL_TABLE_TTL_MS and shared by the calls in between, so call traffic does not turn
    * into database traffic. This worker's own registry changes show at once; other workers'
-   * within that time.
+   * within that time. `waitForRead` skips the cache and waits for the catalog's read.
    */
-  private toolTable(): Promise<FederatedToolTable> {
+  private toolTable(waitForRead = false): Promise<FederatedToolTable> {
     const now = Date.now();
     const revision = this.catalog.revision?.() ?? 0;
     const cached = this.cachedTable;
-    if (cached && cached.revision === revision && now - cached.at < TOOL_TABLE_TTL_MS) return cached.table;
-    const table = this.catalog.listActive().then((upstreams) => FederatedToolTable.build(upstreams));
+    if (!waitForRead && cached && cached.revision === revision && now - cached.at < TOOL_TABLE_TTL_MS) {
+      return cached.table;
+    }
+    const table = this.catalog
+      .listActive(waitForRead ? { waitForRead } : undefined)
+      .then((upstreams) => this.tableOf(upstreams));
     const entry = { at: now, revision, table };
     this.cachedTable = entry;
     // A failed read is not cached: the next request asks the catalog again.
     table.catch(() => {
       if (this.cachedTable === entry) this.cachedTable = null;
     });
+    return table;
+  }
+
+  private tableOf(upstreams: CatalogUpstream[]): FederatedToolTable {
+    if (this.built?.upstreams === upstreams) return this.built.table;
+    const table = FederatedToolTable.build(upstreams);
+    this.built = { upstreams, table };
     return table;
   }
 }

@@ -13,9 +13,22 @@ export type CatalogUpstream = UpstreamTarget & { tools: CatalogTool[] };
  * The MCP layer's view of the registry. The application implements it over its gateway store;
  * keeping it a port lets the federation endpoint stay independent of persistence.
  */
+/** How long a caller of `listActive` will wait on the catalog's source. */
+export interface ListActiveOptions {
+  /**
+   * Wait for the read this call starts or joins, however long the source takes (its own
+   * timeouts bound it), rather than take a copy after a short wait: for a caller that did not
+   * find what it looked for in the copy. Within the catalog's freshness the copy still answers.
+   */
+  waitForRead?: boolean;
+}
+
 export interface UpstreamCatalog {
-  /** Enabled and healthy upstreams with their stored tools, in a stable order. */
-  listActive(): Promise<CatalogUpstream[]>;
+  /**
+   * Enabled and healthy upstreams with their stored tools, in a stable order. A catalog may
+   * answer from a copy (then the same array for as long as the copy stands).
+   */
+  listActive(options?: ListActiveOptions): Promise<CatalogUpstream[]>;
   get(id: string): Promise<UpstreamTarget | null>;
   /** Changes whenever this process changed the catalog; lets readers cache without hiding their own writes. */
   revision?(): number;
