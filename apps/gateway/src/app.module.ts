@@ -8,12 +8,14 @@ import type { AppConfig } from './config/app-config';
 import { APP_CONFIG, AppConfigModule } from './config/app-config.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { HealthModule } from './health/health.module';
+import { DatabaseShutdownModule } from './lifecycle/database-closer';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { PollingModule } from './polling/polling.module';
 import { RedisModule } from './redis/redis.module';
 
 /**
- * The gateway: only imports. Configuration and the Redis client are the two global modules
- * (`@Global()`); every feature imports what it uses.
+ * The gateway: only imports. Configuration, the shutdown (`GracefulShutdown`) and the Redis client
+ * are the global modules (`@Global()`); every feature imports what it uses.
  */
 @Module({})
 export class AppModule {
@@ -22,9 +24,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LifecycleModule,
         RedisModule,
         ScheduleModule.forRoot(),
         RegistryDatabaseModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (c: AppConfig) => c.database }),
+        DatabaseShutdownModule,
         UpstreamMcpModule,
         ClassificationFeatureModule,
         DiscoveryModule,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown';
 import { useJsonBodies } from './http/json-body';
 
 async function bootstrap(): Promise<void> {
@@ -34,17 +35,26 @@ async function bootstrap(): Promise<void> {
   // PORT=0 asks the OS for a free port; report the one actually bound.
   const bound = app.getHttpServer().address() as AddressInfo;
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${bound.port}`;
-  logger.log(`Listening on ${address} (MCP endpoint ${address}/mcp, health ${address}/health)`);
+  logger.log(
+    `Listening on ${address} (MCP endpoint ${address}/mcp, health ${address}/health, /health/live, /health/ready)`,
+  );
   if (generatedToken) {
     // Printed once, to the operator's terminal; set ADMIN_TOKEN to keep a fixed token.
     logger.log(`Admin token (generated for this run; set ADMIN_TOKEN to fix it): ${adminToken}`);
   }
 }
 
+/** Past the grace period plus this, something unbounded is holding the shutdown: exit 1 and say so. */
+const BACKSTOP_MARGIN_MS = 1_000;
+
 /**
- * SIGTERM/SIGINT run Nest's shutdown hooks in order (pollers and classifier stop and release the
- * leader lock, pooled sessions close, then the HTTP server, database and Redis) and exit 0.
- * Nest's enableShutdownHooks would re-raise the signal afterwards, ending the process as killed.
+ * SIGTERM/SIGINT mark the worker draining (/health/ready answers 503), then run Nest's shutdown
+ * hooks in order, each step under its share of SHUTDOWN_GRACE_MS (lifecycle/shutdown-budget.ts):
+ * pollers and classifier stop and release the leader lock, client calls in flight finish and
+ * pooled sessions close, the HTTP server closes, then the database and Redis. A step that
+ * overruns is left behind with one warning, so the process exits 0 within the grace period even
+ * with Redis frozen or the database hung. Nest's enableShutdownHooks would re-raise the signal
+ * afterwards, ending the process as killed.
  */
 function handleShutdownSignals(app: INestApplication, graceMs: number): void {
   const logger = new Logger('Gateway');
@@ -52,12 +62,13 @@ function handleShutdownSignals(app: INestApplication, graceMs: number): void {
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received: shutting down`);
-    const deadline = setTimeout(() => {
-      logger.error(`Shutdown did not finish within ${graceMs + 5000} ms; exiting`);
+    app.get(GracefulShutdown).begin(signal);
+    const backstopMs = graceMs + BACKSTOP_MARGIN_MS;
+    const backstop = setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${backstopMs} ms; exiting`);
       process.exit(1);
-    }, graceMs + 5000);
-    deadline.unref();
+    }, backstopMs);
+    backstop.unref();
     app
       .close()
       .then(() => process.exit(0))

@@ -52,21 +52,46 @@ describe('a gateway whose Redis goes down and comes back', () => {
     await database?.drop();
   });
 
-  it('reports Redis down in /health (503) while /mcp calls keep answering promptly', async () => {
+  it('reports Redis degraded, not down: live and ready 200, /health not 503, /mcp answers promptly', async () => {
     await redis.down();
     const health = await pollUntil(
-      'Redis reported down',
+      'Redis reported degraded',
       () => admin.health(),
-      (h) => h.details.redis?.status === 'down',
+      (h) => h.details.redis?.degraded === true,
     );
-    expect(health.status).toBe('error');
+    expect(health.status).toBe('ok');
+    expect(health.degraded).toContain('redis');
+    expect(health.details.redis).toMatchObject({ status: 'up', degraded: true, message: expect.stringContaining('unreachable') });
     expect(health.details.database?.status).toBe('up');
+
+    expect((await admin.probe('/health/live')).status).toBe(200);
+    const ready = await admin.probe('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.redis).toMatchObject({ status: 'up', degraded: true });
+    expect(ready.body.details.lifecycle).toMatchObject({ status: 'up', draining: false });
 
     for (let i = 0; i < 3; i += 1) {
       const call = await timed(() => mcp.callTool(federatedName('solo', 'echo'), { text: `no redis ${i}` }));
       expect(call.value).toEqual({ text: `no redis ${i}`, isError: false });
       expect(call.ms).toBeLessThan(PROMPT_MS);
     }
+  });
+
+  it('logs the outage once, not once per probe: 20 requests to /health are all 200', async () => {
+    const before = gateway.output().length;
+    for (let i = 0; i < 20; i += 1) {
+      expect((await admin.probe('/health')).status).toBe(200);
+    }
+    // Terminus' own error log (a JSON dump per failed request) is off; state changes are logged once.
+    expect(gateway.output().slice(before)).not.toMatch(/Health Check has failed|HealthCheckService/);
+    // Since Redis went down: its own change, and at most the classifier's (degraded on Redis).
+    const healthLines = gateway
+      .output()
+      .split('\n')
+      .filter((line) => /\[Health\]/.test(line));
+    expect(healthLines.length).toBeGreaterThanOrEqual(1);
+    expect(healthLines.length).toBeLessThanOrEqual(2);
+    expect(healthLines[0]).toContain('redis up -> degraded');
   });
 
   it('keeps health-checking upstreams without Redis', async () => {
@@ -109,7 +134,8 @@ describe('a gateway whose Redis goes down and comes back', () => {
 
   it('recovers when Redis returns: healthy, leading and publishing again', async () => {
     await redis.up();
-    const recovered = (h: HealthView): boolean => h.status === 'ok' && h.details.classification?.leader === true;
+    const recovered = (h: HealthView): boolean =>
+      h.status === 'ok' && h.degraded.length === 0 && h.details.classification?.leader === true;
     await pollUntil('a healthy /health', () => admin.health(), recovered, { timeoutMs: 15_000, intervalMs: 200 });
     // The restarted Redis is empty; the leader publishes into it again.
     const view = await pollUntil(

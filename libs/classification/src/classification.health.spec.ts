@@ -1,10 +1,12 @@
-import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { ClassificationModule } from './classification.module';
-import { ClassificationHealthIndicator } from './classification.health';
-import { ClassificationScheduler } from './classification.scheduler';
+import type { ClassificationStore } from './classification-store';
+import { ClassificationHealthIndicator, FAILURES_BEFORE_DOWN } from './classification.health';
+import { classificationMessages as messages } from './classification.messages';
+import { ClassificationScheduler, type SchedulerStatus } from './classification.scheduler';
 import { ListDirectory, ListPool, ManualClock, gateways } from '../test/support';
-import type { ClassificationModuleOptions } from './classification.options';
+import type { ClassificationConfig, ClassificationModuleOptions } from './classification.options';
 
 async function healthOf(options: Partial<ClassificationModuleOptions>) {
   const module = await Test.createTestingModule({
@@ -71,6 +73,37 @@ describe('ClassificationHealthIndicator', () => {
       response: { details: { classification: { status: 'down', lastError: 'registry unreachable' } } },
     });
     await module.close();
+  });
+
+  it('reports degraded, not down, when cycles keep failing on Redis (the store), and down when on the registry', () => {
+    const status = (failingOn: 'store' | 'registry'): SchedulerStatus => ({
+      enabled: true,
+      running: true,
+      leader: false,
+      instanceId: 'worker-a',
+      lastRunAt: null,
+      lastResult: null,
+      lastError: 'Connection is closed.',
+      consecutiveFailures: FAILURES_BEFORE_DOWN,
+      failingOn,
+    });
+    const indicatorFor = (failingOn: 'store' | 'registry') =>
+      new ClassificationHealthIndicator(
+        new HealthIndicatorService(),
+        { status: () => status(failingOn) } as unknown as ClassificationScheduler,
+        { clock: { now: () => 0 } } as unknown as ClassificationConfig,
+        { mode: 'redis' } as unknown as ClassificationStore,
+      );
+
+    expect(indicatorFor('store').isHealthy('classification').classification).toMatchObject({
+      status: 'up',
+      degraded: true,
+      message: messages.cyclesFailingOnRedis(FAILURES_BEFORE_DOWN),
+    });
+    expect(indicatorFor('registry').isHealthy('classification').classification).toMatchObject({
+      status: 'down',
+      message: messages.cyclesFailing(FAILURES_BEFORE_DOWN),
+    });
   });
 
   it('reports up, without a loop, when classification is disabled', async () => {

@@ -11,7 +11,10 @@ export const FAILURES_BEFORE_DOWN = 3;
 
 /**
  * Terminus indicator for the classifier. Down when the loop should run and does not, or keeps
- * failing; a follower that is merely not leading is up. Never throws (terminus 12 would not catch it).
+ * failing; a follower that is merely not leading is up. Cycles that keep failing on Redis (the
+ * store) are degraded, not down: Redis is designed to fail open (poll decisions say "poll",
+ * /mcp serves on), so the entry stays `up` with `degraded: true` and the reason in `message`.
+ * Never throws (terminus 12 would not catch it).
  */
 @Injectable()
 export class ClassificationHealthIndicator {
@@ -41,6 +44,13 @@ export class ClassificationHealthIndicator {
     if (!s.enabled) return indicator.up(details);
     if (!s.running) return indicator.down({ ...details, message: messages.loopNotRunning() });
     if (s.consecutiveFailures >= FAILURES_BEFORE_DOWN) {
+      if (s.failingOn === 'store' && this.store.mode === 'redis') {
+        return indicator.up({
+          ...details,
+          degraded: true,
+          message: messages.cyclesFailingOnRedis(s.consecutiveFailures),
+        });
+      }
       return indicator.down({ ...details, message: messages.cyclesFailing(s.consecutiveFailures) });
     }
     return indicator.up(details);

@@ -10,6 +10,10 @@ export const classificationMessages = {
   started: (instanceId: string, store: string, intervalSeconds: number) =>
     `Classification scheduler started (instance=${instanceId}, store=${store}, interval=${intervalSeconds}s)`,
   stopped: () => 'Classification scheduler stopped',
+  stopOverran: (ms: number) =>
+    `Shutdown step "classification loop stop" overran its ${ms} ms budget; releasing the leader lock without waiting for the cycle`,
+  lockReleaseOverran: (ms: number) =>
+    `Shutdown step "leader lock release" overran its ${ms} ms budget; the lock lapses with its TTL`,
   lockReleased: () => 'Leader lock released',
   lockNotOurs: () => 'Leader lock was no longer ours; left as it is',
   cycleFailed: (reason: string) => `Classification cycle failed: ${reason}`,
@@ -31,6 +35,8 @@ export const classificationMessages = {
   // Health
   loopNotRunning: () => 'classification loop is not running',
   cyclesFailing: (count: number) => `${count} classification cycles failed in a row`,
+  cyclesFailingOnRedis: (count: number) =>
+    `${count} classification cycles failed in a row on Redis; poll decisions fail open (every upstream is polled)`,
 
   // Poll gate (every doubt means "poll")
   decisionFailed: (url: string, reason: string) => `Poll decision for ${url} failed, polling anyway: ${reason}`,
@@ -62,6 +68,8 @@ export const classificationMessages = {
   redisError: (reason: string) => `Redis connection error: ${reason}`,
   redisErrorRepeated: (reason: string) => `Redis connection error (repeated): ${reason}`,
   redisReady: () => 'Redis connection ready again',
+  connectionsCloseOverran: (ms: number) =>
+    `Shutdown step "classification Redis connections quit" overran its ${ms} ms budget; connections dropped`,
   pipelineDiscarded: () => 'Redis pipeline was discarded',
   claimReplyMismatch: (asked: number, got: number) => `Claim script answered ${got} of ${asked} upstreams`,
 

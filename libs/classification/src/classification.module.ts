@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GatewayRepository, RegistryModule } from '@app/registry';
 import { ClassificationHealthIndicator } from './classification.health';
@@ -24,7 +24,7 @@ import type { LeaderLock } from './leader-lock';
 import { LocalLeaderLock } from './local-leader-lock';
 import { MemoryClassificationStore } from './memory-classification-store';
 import { PollGate } from './poll-gate';
-import { createClassificationConnections, type ClassificationConnections } from './redis-connections';
+import { createClassificationConnections, QUIT_TIMEOUT_MS, type ClassificationConnections } from './redis-connections';
 import { RedisClassificationStore } from './redis-classification-store';
 import { RedisLeaderLock } from './redis-leader-lock';
 import { adaptSessionPool } from './session-pool-adapter';
@@ -39,13 +39,23 @@ import {
 import type { UpstreamDirectory } from './types';
 import { RegistryUpstreamDirectory } from './upstream-directories';
 
-/** Quits the module's own Redis connections last, after the scheduler has released its lock. */
+/**
+ * Quits the module's own Redis connections last, after the scheduler has released its lock,
+ * within `shutdownTimeoutMs` (dropped past it, with one warning: a frozen Redis never answers QUIT).
+ */
 @Injectable()
 class ClassificationConnectionsCloser implements OnApplicationShutdown {
-  constructor(@Inject(CLASSIFICATION_REDIS) private readonly connections: ClassificationConnections | null) {}
+  private readonly logger = new Logger('ClassificationRedis');
+
+  constructor(
+    @Inject(CLASSIFICATION_REDIS) private readonly connections: ClassificationConnections | null,
+    @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.connections?.close();
+    if (!this.connections) return;
+    const timeoutMs = Math.min(QUIT_TIMEOUT_MS, this.config.shutdownTimeoutMs);
+    if (!(await this.connections.close(timeoutMs))) this.logger.warn(messages.connectionsCloseOverran(timeoutMs));
   }
 }
 

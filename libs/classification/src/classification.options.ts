@@ -7,6 +7,9 @@ import { createInstanceId } from './instance-id';
 import { DEFAULT_KEY_PREFIX } from './keys';
 import type { SessionPoolSource, SessionUsageReporter, UpstreamDirectory } from './types';
 
+/** How long each of the module's shutdown steps may take unless `shutdownTimeoutMs` says otherwise. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+
 /** Options of `ClassificationModule.forRoot` / `forRootAsync`. */
 export interface ClassificationModuleOptions {
   /** Off: no classification loop, and every poll decision is "poll". */
@@ -43,6 +46,12 @@ export interface ClassificationModuleOptions {
   instanceId?: string;
   /** Wait after a failed cycle, in seconds. @default min(30, intervalSeconds) */
   errorBackoffSeconds?: number;
+  /**
+   * Bound of each of the module's shutdown steps, in ms: stopping the loop (the cycle in flight
+   * gets most of it) and releasing the leader lock; later, closing its Redis connections. A
+   * step past it is left behind with one warning. @default 5000
+   */
+  shutdownTimeoutMs?: number;
   /** Time source. @default the system clock */
   clock?: Clock;
 }
@@ -61,6 +70,7 @@ export interface ClassificationConfig {
   pollJitter: number;
   instanceId: string;
   errorBackoffSeconds: number;
+  shutdownTimeoutMs: number;
   clock: Clock;
 }
 
@@ -90,6 +100,11 @@ const schema = z.object({
   pollJitter: z.number().min(0, 'pollJitter must be between 0 and 0.5').max(0.5, 'pollJitter must be between 0 and 0.5').default(0),
   instanceId: z.string().min(1).max(200).optional(),
   errorBackoffSeconds: z.number().finite().positive().optional(),
+  shutdownTimeoutMs: z
+    .number()
+    .finite()
+    .min(0, 'shutdownTimeoutMs must be a number of milliseconds, 0 or more')
+    .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
   clock: z.custom<Clock>(hasMethod('now'), 'clock must have a now() method').optional(),
 });
 
@@ -118,6 +133,7 @@ export function resolveClassificationConfig(options: ClassificationModuleOptions
     pollJitter: o.pollJitter,
     instanceId: o.instanceId ?? createInstanceId(),
     errorBackoffSeconds: o.errorBackoffSeconds ?? Math.min(30, o.intervalSeconds),
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
     clock: o.clock ?? systemClock,
   };
 }

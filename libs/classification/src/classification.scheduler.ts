@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { errorMessage, RepeatingTask } from '@app/common';
+import { DeadlineExceededError, errorMessage, RepeatingTask, withTimeout } from '@app/common';
 import type { ClassificationStore } from './classification-store';
 import { classificationMessages as messages } from './classification.messages';
 import { classificationTtlSeconds, leaderTtlSeconds, type ClassificationConfig } from './classification.options';
@@ -13,8 +13,11 @@ import type { ClassificationResult, UpstreamDirectory } from './types';
 /** The loop's name in SchedulerRegistry, in logs and in the message of a cycle past its budget. */
 export const CLASSIFICATION_TASK = 'classification cycle';
 
-/** How long shutdown waits for the cycle in flight before releasing the lock regardless. */
-const STOP_WAIT_MS = 5000;
+/** Share of the shutdown budget (`shutdownTimeoutMs`) the loops get to stop; the lock release gets the rest. */
+const STOP_LOOPS_SHARE = 0.6;
+
+/** Where a cycle is: reading the registry (the database) or working with the store (Redis, when configured). */
+export type CycleStage = 'registry' | 'store';
 
 /** What the scheduler knows about itself, for health checks and dashboards. */
 export interface SchedulerStatus {
@@ -27,6 +30,8 @@ export interface SchedulerStatus {
   lastResult: ClassificationResult | null;
   lastError: string | null;
   consecutiveFailures: number;
+  /** Where the last failed (or abandoned) cycle was when it failed; null after a success. */
+  failingOn: CycleStage | null;
 }
 
 /**
@@ -44,6 +49,9 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   private lastResult: ClassificationResult | null = null;
   private lastError: string | null = null;
   private consecutiveFailures = 0;
+  /** Where the cycle in flight is; read when it fails or is abandoned. */
+  private stage: CycleStage = 'registry';
+  private failingOn: CycleStage | null = null;
   /** Keeps the server index between cycles while the registry stays the same. */
   private readonly classifier: Classifier = createClassifier();
 
@@ -63,7 +71,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
         budgetMs: leaderTtlSeconds(config) * 800,
         backoffMs: config.errorBackoffSeconds * 1000,
         // A hung cycle must not hold shutdown hostage; a late publish is fenced once the lock is released.
-        stopWaitMs: STOP_WAIT_MS,
+        stopWaitMs: Math.max(1, Math.floor(config.shutdownTimeoutMs * STOP_LOOPS_SHARE)),
         run: () => this.cycle(),
         onSettled: (error) => this.settled(error),
       },
@@ -93,14 +101,26 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     return true;
   }
 
-  /** Stops the loop, waits for the cycle in flight, then releases the leader lock if held. */
+  /**
+   * Stops the loop, waits for the cycle in flight, then releases the leader lock if held, all
+   * within `shutdownTimeoutMs`: the loop gets most of it, and a cycle still going then is left
+   * behind (its late publish is fenced once the lock is released); a release that does not
+   * answer in the rest is left behind too (the lock lapses with its TTL). One warning each.
+   */
   async stop(): Promise<void> {
     const wasRunning = this.task.running;
     if (!wasRunning && !this.lock.isLeader()) return;
-    await this.task.stop();
+    const budgetMs = this.config.shutdownTimeoutMs;
+    const started = Date.now();
+    // The task waits at most its stopWaitMs (the loop's share) for the cycle in flight.
+    if (!(await this.task.stop())) this.logger.warn(messages.stopOverran(Math.floor(budgetMs * STOP_LOOPS_SHARE)));
     if (this.lock.isLeader()) {
-      const released = await this.lock.release().catch(() => false);
-      this.logger.log(released ? messages.lockReleased() : messages.lockNotOurs());
+      const releaseMs = Math.max(0, budgetMs - (Date.now() - started));
+      const released = await withTimeout(this.lock.release(), releaseMs, 'leader lock release').catch(
+        (error: unknown) => (error instanceof DeadlineExceededError ? null : false),
+      );
+      if (released === null) this.logger.warn(messages.lockReleaseOverran(releaseMs));
+      else this.logger.log(released ? messages.lockReleased() : messages.lockNotOurs());
     }
     if (wasRunning) this.logger.log(messages.stopped());
   }
@@ -131,6 +151,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       lastResult: this.lastResult,
       lastError: this.lastError,
       consecutiveFailures: this.consecutiveFailures,
+      failingOn: this.failingOn,
     };
   }
 
@@ -138,15 +159,19 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     if (error === null) {
       this.consecutiveFailures = 0;
       this.lastError = null;
+      this.failingOn = null;
       return;
     }
     this.consecutiveFailures += 1;
+    this.failingOn = this.stage;
     this.lastError = errorMessage(error);
     this.logger.error(messages.cycleFailed(this.lastError));
   }
 
   private async cycle(): Promise<ClassificationResult | null> {
+    this.stage = 'registry';
     const gateways = await this.directory.listEnabled();
+    this.stage = 'store';
     // Every worker's usage counts, so every worker reports it, leader or not.
     const own = await this.fleet.publishOwn(gateways);
     if (!(await this.lock.tryAcquire())) {

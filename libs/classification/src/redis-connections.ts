@@ -10,8 +10,11 @@ import { registerClassificationScripts } from './redis-scripts';
 export interface ClassificationConnections {
   gate: Redis;
   lock: Redis;
-  /** Quits both connections; falls back to disconnect when quit fails or hangs. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Quits both connections, each within `timeoutMs` (default 1 s); falls back to disconnect
+   * when quit fails or hangs. True when both quit cleanly. Idempotent (later calls share the first).
+   */
+  close(timeoutMs?: number): Promise<boolean>;
 }
 
 export interface ClassificationConnectionOptions {
@@ -26,7 +29,8 @@ export const GATE_COMMAND_TIMEOUT_MS = 500;
 export const MAX_LOCK_COMMAND_TIMEOUT_MS = 2000;
 const MIN_LOCK_COMMAND_TIMEOUT_MS = 100;
 const DEFAULT_READY_TIMEOUT_MS = 2000;
-const QUIT_TIMEOUT_MS = 1000;
+/** How long a connection's QUIT may take before it is dropped, unless the caller gives less. */
+export const QUIT_TIMEOUT_MS = 1000;
 
 /** Lock commands time out well inside one renewal period: min(2 s, interval / 4). */
 export function lockCommandTimeoutMs(intervalSeconds: number): number {
@@ -51,11 +55,14 @@ export async function createClassificationConnections(
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   await Promise.all([waitForReady(gate, readyTimeoutMs), waitForReady(lock, readyTimeoutMs)]);
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<boolean> | undefined;
   return {
     gate,
     lock,
-    close: () => (closing ??= Promise.all([closeConnection(gate), closeConnection(lock)]).then(() => undefined)),
+    close: (timeoutMs = QUIT_TIMEOUT_MS) =>
+      (closing ??= Promise.all([closeConnection(gate, timeoutMs), closeConnection(lock, timeoutMs)]).then((quit) =>
+        quit.every(Boolean),
+      )),
   };
 }
 
@@ -115,20 +122,23 @@ function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-/** QUIT, then wait for the socket to end; disconnect when QUIT fails or either step hangs. */
-async function closeConnection(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
+/** QUIT, then wait for the socket to end; disconnect when QUIT fails or either step hangs. True when it quit. */
+async function closeConnection(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'end') return true;
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), QUIT_TIMEOUT_MS);
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
   });
   try {
     const outcome = await Promise.race([client.quit().then(() => ended), timedOut]);
-    if (outcome === 'timeout') client.disconnect();
+    if (outcome !== 'timeout') return true;
+    client.disconnect();
+    return false;
   } catch {
     // Not connected (no offline queue to hold QUIT): just drop the socket and stop reconnecting.
     client.disconnect();
+    return true;
   } finally {
     clearTimeout(timer);
   }

@@ -35,3 +35,19 @@ export async function withDeadline<T>(
 export function withTimeout<T>(work: Promise<T>, ms: number, what = 'the operation'): Promise<T> {
   return withDeadline(ms, () => work, what);
 }
+
+/**
+ * True when `work` settles, either way, within `ms`; false when it is still going then. Never
+ * rejects, and never cancels the work: for steps whose outcome matters less than their time,
+ * such as shutdown steps that go on without a dependency that hangs.
+ */
+export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  return withTimeout(settled, Math.max(0, ms)).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,6 +1,6 @@
 export { commonMessages } from './common.messages';
 export { errorMessage, isErrorLike } from './errors';
-export { DeadlineExceededError, withDeadline, withTimeout } from './deadline';
+export { DeadlineExceededError, settlesWithin, withDeadline, withTimeout } from './deadline';
 export { MAX_ERROR_TEXT_LENGTH, redactError, redactSecrets, redactUrl } from './redaction';
 export { systemClock, type Clock } from './clock';
 export { SerialQueue } from './serial-queue';

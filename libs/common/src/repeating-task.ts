@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import { commonMessages } from './common.messages';
-import { withTimeout } from './deadline';
+import { settlesWithin, withTimeout } from './deadline';
 import { errorMessage } from './errors';
 
 export interface RepeatingTaskOptions {
@@ -68,13 +68,16 @@ export class RepeatingTask {
     return true;
   }
 
-  /** Stops the loop and waits (at most `stopWaitMs`) for the run in flight. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop and waits (at most `stopWaitMs`) for the run in flight. Idempotent. False
+   * when that run was still going at the end of the wait (it is left behind), else true.
+   */
+  async stop(): Promise<boolean> {
     this.active = false;
     this.disarm();
-    if (this.current === this.abandoned) return;
+    if (this.current === this.abandoned) return true;
     const waitMs = this.options.stopWaitMs ?? this.options.budgetMs ?? DEFAULT_STOP_WAIT_MS;
-    await withTimeout(this.current, waitMs).catch(() => undefined);
+    return settlesWithin(this.current, waitMs);
   }
 
   /**

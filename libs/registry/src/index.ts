@@ -16,6 +16,7 @@ export {
   startRegistryDataSource,
   stopRegistryDataSource,
 } from './data-source-factory';
+export { closeRegistryDataSource, dropDatabaseConnections, type DataSourceCloseOutcome } from './data-source-close';
 export { isDatabaseUnavailable, toUnavailable } from './storage-errors';
 export { withMigrationLock } from './migration-lock';
 export { RegistryTypeOrmLogger } from './typeorm-logger';

@@ -6,6 +6,7 @@ import { AdminAuthModule } from '../admin/admin-auth.module';
 import { UpstreamMcpModule } from '../catalog/upstream-mcp.module';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.module';
+import { shutdownBudgets } from '../lifecycle/shutdown-budget';
 import { McpSessionPool } from '../mcp/session-pool';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { ClassificationController } from './classification.controller';
@@ -36,6 +37,8 @@ import { PollStats } from './poll-stats';
         instanceId: createInstanceId(c.instanceId ?? 'gateway'),
         redis: redis ?? undefined,
         sessionPool: pool,
+        // Its loop stop and lock release, and later its Redis connections, each within this share of the grace.
+        shutdownTimeoutMs: shutdownBudgets(c.shutdownGraceMs).classifier,
       }),
     }),
   ],

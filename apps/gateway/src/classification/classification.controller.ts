@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import {
   CLASSIFICATION_CONFIG,
   ClassificationScheduler,
@@ -10,10 +10,21 @@ import {
   type ServerClass,
   type UpstreamUsage,
 } from '@app/classification';
-import { errorMessage } from '@app/common';
+import { DeadlineExceededError, errorMessage, withTimeout } from '@app/common';
 import { UpstreamsService, type UpstreamInfo, type UpstreamPin } from '@app/registry';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
+import { StateChanges } from '../health/state-changes';
 import { PollStats } from './poll-stats';
+
+/** How long /classification waits for the registry before answering 503. */
+export const REGISTRY_READ_TIMEOUT_MS = 1_000;
+
+export const classificationViewMessages = {
+  /** The whole of the 503's message: no driver text, no host. */
+  unavailable: () => 'registry unavailable',
+  registryDown: (cause: string) => `Registry unavailable (${cause}): /classification answers 503 until it is back`,
+  registryBack: () => 'Registry reachable again: /classification answers again',
+} as const;
 
 interface GatewayView {
   id: string;
@@ -59,6 +70,8 @@ interface WorkerView {
 @UseGuards(AdminTokenGuard)
 export class ClassificationController {
   private readonly logger = new Logger(ClassificationController.name);
+  /** The registry as this endpoint last found it: an outage is logged once, and its end once. */
+  private readonly registry = new StateChanges<'up' | 'down'>('up');
 
   constructor(
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
@@ -73,7 +86,7 @@ export class ClassificationController {
   async current() {
     const [published, gateways, fleet] = await Promise.all([
       this.gate.readPublished(),
-      this.gateways.list(),
+      this.readRegistry(),
       this.readFleet(),
     ]);
     const hot = new Set(published?.hot ?? []);
@@ -130,6 +143,26 @@ export class ClassificationController {
       },
       polls: this.stats.snapshot(),
     };
+  }
+
+  /**
+   * Every registered upstream; a registry that fails or does not answer in time is a 503 with the
+   * short message "registry unavailable" (never the driver's text), logged once per outage.
+   */
+  private async readRegistry(): Promise<UpstreamInfo[]> {
+    let upstreams: UpstreamInfo[];
+    try {
+      upstreams = await withTimeout(this.gateways.list(), REGISTRY_READ_TIMEOUT_MS, 'registry read');
+    } catch (error) {
+      if (this.registry.record('registry', 'down') !== null) {
+        const cause =
+          error instanceof DeadlineExceededError ? `no answer within ${REGISTRY_READ_TIMEOUT_MS} ms` : 'the read failed';
+        this.logger.warn(classificationViewMessages.registryDown(cause));
+      }
+      throw new ServiceUnavailableException(classificationViewMessages.unavailable());
+    }
+    if (this.registry.record('registry', 'up') !== null) this.logger.log(classificationViewMessages.registryBack());
+    return upstreams;
   }
 
   /** The fleet's usage, or null (shown as unavailable) when the store cannot answer. */

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { redactUrl } from '@app/common';
+import { redactUrl, withTimeout } from '@app/common';
+import { shutdownMessages } from '../lifecycle/shutdown.messages';
 import { SESSION_POOL_OPTIONS, validateSessionPoolOptions, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';
 import type { Grant, KeyBucket, PooledSession } from './pooled-session';
@@ -16,7 +17,9 @@ type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown';
 
 const MIN_SWEEP_MS = 1_000;
 const MAX_SWEEP_MS = 60_000;
-
+const DEFAULT_SHUTDOWN_BUDGET_MS = 5_000;
+/** Share of the shutdown budget the client calls in flight get to finish before their sessions close. */
+const DRAIN_SHARE = 0.75;
 
 /**
  * Pooled MCP client sessions to upstreams, keyed by (user, connection URL, identity hash,
@@ -28,6 +31,8 @@ export class McpSessionPool implements BeforeApplicationShutdown {
   private readonly logger = new Logger(McpSessionPool.name);
   private readonly buckets = new Map<string, KeyBucket>();
   private readonly closing = new Set<Promise<void>>();
+  /** Shutdown's wait for the calls in flight, told when the last session is returned. */
+  private readonly drainWaiters = new Set<() => void>();
   private readonly now: () => number;
   private shutDown = false;
   private serial = 0;
@@ -44,10 +49,31 @@ export class McpSessionPool implements BeforeApplicationShutdown {
   /**
    * Sessions close here rather than in onModuleDestroy: that hook runs first, when the loops
    * (pollers, classifier, sweeper) stop, and in-flight client calls still deserve their sessions.
+   * New checkouts are refused from now on; the calls in flight get most of the shutdown budget
+   * to finish (each session closes as its call returns), then whatever is left is closed, and a
+   * close that hangs is left behind: the whole stays within `shutdownBudgetMs`.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shutDown = true;
-    await this.closeAll();
+    const budgetMs = this.options.shutdownBudgetMs ?? DEFAULT_SHUTDOWN_BUDGET_MS;
+    const drainMs = Math.floor(budgetMs * DRAIN_SHARE);
+    if (!(await this.drained(drainMs))) {
+      const calls = this.metrics().active;
+      this.logger.warn(
+        shutdownMessages.overran(
+          'client calls in flight',
+          'sessions',
+          drainMs,
+          calls === 1 ? 'closing the session of 1 call' : `closing the sessions of ${calls} calls`,
+        ),
+      );
+    }
+    const closeMs = budgetMs - drainMs;
+    const closed = await withTimeout(this.closeAll(), closeMs).then(
+      () => true,
+      () => false,
+    );
+    if (!closed) this.logger.warn(shutdownMessages.overran('pooled sessions close', 'sessions', closeMs));
   }
 
   /** Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke). */
@@ -87,6 +113,12 @@ export class McpSessionPool implements BeforeApplicationShutdown {
 
   /** Returns a session: to the next waiter, to the idle list, or closed when broken or too old. */
   release(lease: SessionLease): void {
+    this.returnSession(lease);
+    // A shutdown may be waiting for the last call in flight.
+    this.notifyIfDrained();
+  }
+
+  private returnSession(lease: SessionLease): void {
     if (!lease.markReleased()) {
       return;
     }
@@ -110,6 +142,26 @@ export class McpSessionPool implements BeforeApplicationShutdown {
     session.state = 'idle';
     session.idleSince = this.now();
     bucket.idle.push(session);
+  }
+
+  /** True once no session is checked out (at once when none is); false after `ms` otherwise. */
+  private drained(ms: number): Promise<boolean> {
+    if (this.metrics().active === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (drained: boolean): void => {
+        clearTimeout(timer);
+        this.drainWaiters.delete(waiter);
+        resolve(drained);
+      };
+      const waiter = (): void => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.drainWaiters.add(waiter);
+    });
+  }
+
+  private notifyIfDrained(): void {
+    if (this.drainWaiters.size === 0 || this.metrics().active > 0) return;
+    for (const waiter of [...this.drainWaiters]) waiter();
   }
 
   /** Closes idle sessions past their idle TTL or age limit, or broken while idle. Returns how many. */

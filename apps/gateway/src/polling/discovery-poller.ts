@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { ToolDiscoveryService } from '../discovery/tool-discovery.service';
 import { PollStats } from '../classification/poll-stats';
+import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
 import { roundPeriodMs, startDelayMs } from './round-timing';
 
@@ -33,6 +34,7 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly discovery: ToolDiscoveryService,
     private readonly gate: PollGate,
     private readonly stats: PollStats,
+    private readonly shutdown: GracefulShutdown,
     @Optional() registry?: SchedulerRegistry,
   ) {
     this.periodMs = roundPeriodMs(config.classification.intervalSeconds, config.classification.enabled);
@@ -53,8 +55,9 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     else this.logger.log('Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)');
   }
 
+  /** Within the shutdown's `pollers` step: a round in flight past it is left behind. */
   async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
+    await this.shutdown.step('pollers', 'discovery poller', () => this.task.stop());
   }
 
   /** What this worker did in its last round; null before the first. */

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
 import { UpstreamControlClient } from '../mcp';
 import { PollStats } from '../classification/poll-stats';
+import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
 import { roundPeriodMs, startDelayMs } from './round-timing';
 
@@ -29,6 +30,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly control: UpstreamControlClient,
     private readonly gate: PollGate,
     private readonly stats: PollStats,
+    private readonly shutdown: GracefulShutdown,
     @Optional() registry?: SchedulerRegistry,
   ) {
     this.periodMs = roundPeriodMs(config.healthCheckIntervalSeconds, config.classification.enabled);
@@ -48,8 +50,9 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     this.task.start(startDelayMs(this.periodMs));
   }
 
+  /** Within the shutdown's `pollers` step: a round in flight past it is left behind. */
   async onModuleDestroy(): Promise<void> {
-    await this.task.stop();
+    await this.shutdown.step('pollers', 'health poller', () => this.task.stop());
   }
 
   /** One round over every enabled upstream whose check is due. */

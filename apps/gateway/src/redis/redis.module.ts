@@ -2,17 +2,33 @@ import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } fro
 import Redis from 'ioredis';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
+import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 
 /** The app's shared ioredis client, or null when REDIS_URL is unset (single-worker mode). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
+/**
+ * Quits the shared client last (a global module's hook), within the `redis` step of the shutdown:
+ * QUIT waits for Redis to answer, so a frozen Redis would hold it forever; past the step's budget,
+ * or when QUIT fails, the socket is dropped instead.
+ */
 @Injectable()
 class RedisClientCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    private readonly shutdown: GracefulShutdown,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.redis) return;
-    await this.redis.quit().catch(() => this.redis?.disconnect());
+    const redis = this.redis;
+    if (!redis || redis.status === 'end') return;
+    if (redis.status !== 'ready') {
+      // Not connected: there is nobody to say QUIT to; stop reconnecting.
+      redis.disconnect();
+      return;
+    }
+    const quit = await this.shutdown.step('redis', 'Redis quit', () => redis.quit());
+    if (!quit) redis.disconnect();
   }
 }
 

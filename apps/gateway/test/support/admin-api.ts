@@ -69,15 +69,29 @@ export interface ClassificationView {
   polls: { health: PollCountersView; tool_discovery: PollCountersView };
 }
 
+/** One entry of a health answer: `up` (possibly `degraded`, with a message) or `down`. */
+export interface HealthEntryView {
+  status: 'up' | 'down';
+  degraded?: boolean;
+  message?: string;
+}
+
 export interface HealthView {
-  /** `ok`, or `error` (HTTP 503) when an indicator is down. */
+  /** `ok`, or `error` (HTTP 503) when an entry is down (`shutting_down` late in a shutdown). */
   status: string;
+  /** The keys of the degraded entries. */
+  degraded: string[];
   details: {
-    database?: { status: string };
-    redis?: { status: string };
-    classification?: { status: string; leader: boolean; instanceId: string; store: string };
+    database?: HealthEntryView;
+    catalog?: HealthEntryView & { source: 'database' | 'last good copy' | null };
+    redis?: HealthEntryView;
+    classification?: HealthEntryView & { leader: boolean; instanceId: string; store: string };
+    lifecycle?: HealthEntryView & { draining: boolean };
+    process?: HealthEntryView & { uptimeSeconds: number };
   };
 }
+
+export type HealthPath = '/health' | '/health/ready' | '/health/live';
 
 export interface HttpAnswer {
   status: number;
@@ -149,9 +163,14 @@ export class AdminApi {
 
   /** /health answers 503 with the same shape when an indicator is down; both are readable. */
   async health(): Promise<HealthView> {
-    const answer = await this.request('GET', '/health', undefined, { token: null });
-    if (answer.status !== 200 && answer.status !== 503) throw new Error(`GET /health: ${answer.status} ${answer.text}`);
-    return answer.body as HealthView;
+    return (await this.probe('/health')).body;
+  }
+
+  /** One health endpoint, without a token: its HTTP status (200 or 503) and its answer. */
+  async probe(path: HealthPath): Promise<{ status: number; body: HealthView }> {
+    const answer = await this.request('GET', path, undefined, { token: null });
+    if (answer.status !== 200 && answer.status !== 503) throw new Error(`GET ${path}: ${answer.status} ${answer.text}`);
+    return { status: answer.status, body: answer.body as HealthView };
   }
 
   private async expect<T>(status: number, method: string, path: string, body?: unknown): Promise<T> {

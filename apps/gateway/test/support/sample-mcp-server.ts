@@ -117,6 +117,18 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
               return { content: [{ type: 'text', text: String(a + b) }] };
             },
           );
+      case 'sleep':
+        // Not built in: a slow call for shutdown tests, offered when a test names it.
+        return (s) =>
+          s.registerTool(
+            'sleep',
+            { description: 'Answers after ms milliseconds', inputSchema: { ms: z.number().int().min(0).max(60_000) } },
+            async ({ ms }) => {
+              countCall('sleep');
+              await new Promise((resolve) => setTimeout(resolve, ms));
+              return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
+            },
+          );
       case 'whoami':
         return (s) =>
           s.registerTool('whoami', { description: 'Names the server that answered' }, async () => {
