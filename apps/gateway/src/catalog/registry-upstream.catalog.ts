@@ -17,7 +17,7 @@ export interface CatalogOptions {
 
 export const CATALOG_OPTIONS = Symbol('CATALOG_OPTIONS');
 
-export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = { freshForMs: 1_000, maxWaitMs: 250 };
+export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = { freshForMs: 1_000, maxWaitMs: 500 };
 
 /** One successful read of the registry. */
 interface Copy {
