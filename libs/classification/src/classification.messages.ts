@@ -20,6 +20,9 @@ export const classificationMessages = {
   notLeader: (instanceId: string) => `Not the classification leader (instance=${instanceId})`,
   nothingToClassify: () => 'No enabled upstreams; nothing to classify',
   fencedOut: () => 'Classification not published: another worker holds the leader lock now',
+  leadershipLapsedBeforePublish: () =>
+    'Classification not published: this worker no longer leads (its leader lock was not renewed in time)',
+  cycleOvertaken: () => 'Classification not published: a newer cycle started while this one was abandoned',
   published: (hot: number, cold: number, total: number, eligible: number) =>
     `Classification published: ${hot} hot, ${cold} cold (N=${total}, eligible=${eligible})`,
   underutilized: (reason: string) => `Underutilization: ${reason}`,
@@ -51,10 +54,19 @@ export const classificationMessages = {
   claimReleaseFailed: (pollType: string, count: number, reason: string) =>
     `Could not release ${count} ${pollType} claims (they lapse with their lease): ${reason}`,
   invalidPollTime: (pollType: string, url: string) => `Ignoring an invalid ${pollType} poll time stored for ${url}`,
+  pollStoreDown: (reason: string) => `Poll store unreachable, polling without coordination until it answers: ${reason}`,
+  pollStoreStillDown: (since: string, upstreams: number, rounds: number, quiet: number, reason: string) =>
+    `Poll store still unreachable since ${since}: polled ${count(upstreams, 'upstream')} without coordination ` +
+    `in ${count(rounds, 'round')} (${count(quiet, 'failure')} not logged); last error: ${reason}`,
+  pollStoreRecovered: (seconds: number, upstreams: number, rounds: number) =>
+    `Poll store reachable again after ${seconds} s; polled ${count(upstreams, 'upstream')} without coordination ` +
+    `in ${count(rounds, 'round')} meanwhile`,
 
   // Leader lock
   leadershipAcquired: (instanceId: string) => `Leadership acquired (${instanceId})`,
   leadershipLost: (instanceId: string) => `Leadership lost (${instanceId})`,
+  leadershipLapsed: (instanceId: string) =>
+    `Leadership lapsed (${instanceId}): the leader lock was not renewed in time, so it may expire any moment`,
   leadershipGivenUp: (instanceId: string, deleted: boolean) =>
     `Leadership given up (${instanceId}); lock ${deleted ? 'released' : 'not held any more'}`,
   releaseFailed: (instanceId: string, reason: string) =>
@@ -84,3 +96,8 @@ export const classificationMessages = {
   invalidInterval: (value: unknown) => `intervalSeconds must be a positive number, got ${String(value)}`,
   invalidEpoch: (value: unknown) => `Not an epoch time in seconds: ${String(value)}`,
 } as const;
+
+/** `1 round`, `2 rounds`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

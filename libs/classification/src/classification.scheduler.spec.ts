@@ -1,4 +1,5 @@
-import type { TestingModule } from '@nestjs/testing';
+import { Logger } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
 import type Redis from 'ioredis';
 import {
   ListDirectory,
@@ -10,9 +11,15 @@ import {
   testPrefix,
 } from '../test/support';
 import { commonMessages } from '@app/common';
+import type { ClassificationStore } from './classification-store';
+import { ClassificationModule } from './classification.module';
+import { classificationMessages as messages } from './classification.messages';
+import type { ClassificationModuleOptions } from './classification.options';
 import { CLASSIFICATION_TASK, ClassificationScheduler } from './classification.scheduler';
 import { classificationKeys } from './keys';
+import type { LeaderLock } from './leader-lock';
 import { PollGate } from './poll-gate';
+import { CLASSIFICATION_STORE, LEADER_LOCK } from './tokens';
 
 const INTERVAL = 10;
 
@@ -223,6 +230,129 @@ describe('ClassificationScheduler cycle budget', () => {
     await waitFor(() => scheduler.getLastResult() !== null);
     expect(scheduler.getLastResult()?.hot).toEqual(['https://up-2.example/mcp']);
     await module.close();
+  });
+});
+
+/** A lock the test drives: it leads while `leading`, and counts (or holds up) its renewals. */
+class ScriptedLock implements LeaderLock {
+  readonly instanceId = 'worker-a';
+  leading = true;
+  renewals = 0;
+  /** While set, every renewal hangs until the test answers it. */
+  holdRenewals = false;
+  constructor(readonly renewEveryMs: number) {}
+  async tryAcquire(): Promise<boolean> {
+    return this.leading;
+  }
+  renew(): Promise<boolean> {
+    this.renewals += 1;
+    return this.holdRenewals ? new Promise<never>(() => undefined) : Promise.resolve(this.leading);
+  }
+  async release(): Promise<boolean> {
+    this.leading = false;
+    return true;
+  }
+  isLeader(): boolean {
+    return this.leading;
+  }
+}
+
+async function withLock(
+  lock: LeaderLock,
+  options: Partial<ClassificationModuleOptions> & Pick<ClassificationModuleOptions, 'upstreamDirectory'>,
+): Promise<TestingModule> {
+  return Test.createTestingModule({
+    imports: [
+      ClassificationModule.forRoot({
+        enabled: true,
+        intervalSeconds: 0.25,
+        errorBackoffSeconds: 0.05,
+        sessionPool: new ListPool([
+          { url: 'https://up-1.example/mcp', gatewayId: 'gw-1', lastUsed: 5, useCount: 1, active: false },
+        ]),
+        ...options,
+      }),
+    ],
+  })
+    .overrideProvider(LEADER_LOCK)
+    .useValue(lock)
+    .compile();
+}
+
+describe('ClassificationScheduler and its lock renewals', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('renews the lock on its own timer while every cycle hangs', async () => {
+    const lock = new ScriptedLock(20);
+    let answer: () => void = () => undefined;
+    const hung = new Promise<ReturnType<typeof gateways>>((resolve) => (answer = () => resolve([])));
+    const module = await withLock(lock, { upstreamDirectory: { listEnabled: () => hung } });
+    const scheduler = module.get(ClassificationScheduler);
+    scheduler.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lock.renewals).toBeGreaterThanOrEqual(5);
+    expect(scheduler.isLeader()).toBe(true);
+    answer();
+    await module.close();
+  });
+
+  it('runs its cycles while a renewal hangs', async () => {
+    const lock = new ScriptedLock(20);
+    lock.holdRenewals = true;
+    let calls = 0;
+    const directory = { listEnabled: async () => (calls++, gateways(5)) };
+    const module = await withLock(lock, { upstreamDirectory: directory });
+    const scheduler = module.get(ClassificationScheduler);
+    scheduler.start();
+    await waitFor(() => calls >= 3);
+    expect(scheduler.getLastResult()?.hot).toEqual(['https://up-1.example/mcp']);
+    await module.close();
+  });
+
+  it('does not publish when its leadership lapses during the cycle', async () => {
+    const lock = new ScriptedLock(1000);
+    const module = await withLock(lock, { upstreamDirectory: new ListDirectory(gateways(5)) });
+    const publish = jest.spyOn(module.get<ClassificationStore>(CLASSIFICATION_STORE), 'publish');
+    // The lock is confirmed at the start of the cycle, and lapses before the publish.
+    jest.spyOn(lock, 'tryAcquire').mockImplementation(async () => {
+      lock.leading = false;
+      return true;
+    });
+
+    expect(await module.get(ClassificationScheduler).runOnce()).toBeNull();
+
+    expect(publish).not.toHaveBeenCalled();
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(messages.leadershipLapsedBeforePublish());
+    await module.close();
+  });
+
+  it('does not publish from a cycle that was abandoned and overtaken by a newer one', async () => {
+    const lock = new ScriptedLock(1000);
+    let calls = 0;
+    // The first cycle's registry read takes 1.2 s (its budget is 0.6 s), and sees only 3 upstreams.
+    const directory = {
+      listEnabled: () =>
+        calls++ === 0
+          ? new Promise<ReturnType<typeof gateways>>((r) => setTimeout(() => r(gateways(3)), 1200))
+          : Promise.resolve(gateways(5)),
+    };
+    const module = await withLock(lock, { upstreamDirectory: directory, intervalSeconds: 0.25 });
+    const store = module.get<ClassificationStore>(CLASSIFICATION_STORE);
+    const totals: number[] = [];
+    const publish = store.publish.bind(store);
+    jest.spyOn(store, 'publish').mockImplementation((result, ...rest) => {
+      totals.push(result.metadata.totalServers);
+      return publish(result, ...rest);
+    });
+    const scheduler = module.get(ClassificationScheduler);
+    scheduler.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    await module.close();
+
+    expect(totals.length).toBeGreaterThan(0);
+    expect(totals.every((n) => n === 5)).toBe(true);
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(messages.cycleOvertaken());
   });
 });
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DeadlineExceededError, errorMessage, RepeatingTask, withTimeout } from '@app/common';
+import { DeadlineExceededError, errorMessage, RepeatingTask, settlesWithin, withTimeout } from '@app/common';
 import type { ClassificationStore } from './classification-store';
 import { classificationMessages as messages } from './classification.messages';
 import { classificationTtlSeconds, leaderTtlSeconds, type ClassificationConfig } from './classification.options';
@@ -12,6 +12,8 @@ import type { ClassificationResult, UpstreamDirectory } from './types';
 
 /** The loop's name in SchedulerRegistry, in logs and in the message of a cycle past its budget. */
 export const CLASSIFICATION_TASK = 'classification cycle';
+/** The leader lock's own loop: renewals every third of the TTL, whatever the cycle is doing. */
+export const LOCK_RENEWAL_TASK = 'leader lock renewal';
 
 /** Share of the shutdown budget (`shutdownTimeoutMs`) the loops get to stop; the lock release gets the rest. */
 const STOP_LOOPS_SHARE = 0.6;
@@ -40,11 +42,20 @@ export interface SchedulerStatus {
  * its lock), everyone else waits. Runs on the common RepeatingTask, so a
  * slow cycle never overlaps the next one, a cycle past 0.8 × the lock TTL is abandoned, and
  * shutdown awaits the cycle in flight before releasing the lock.
+ *
+ * The lock is renewed by a loop of its own (every third of its TTL), so a cycle that hangs
+ * neither lets the lock lapse under a live leader nor delays a renewal, and a renewal never
+ * delays a cycle. A leader that cannot renew stops counting itself leader before its lock could
+ * expire (see RedisLeaderLock), and a cycle that finds it no longer leads does not publish.
  */
 @Injectable()
 export class ClassificationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ClassificationScheduler.name);
   private readonly task: RepeatingTask;
+  /** Null when the lock cannot lapse (embedded mode). */
+  private readonly renewal: RepeatingTask | null;
+  /** Numbers the cycles: an abandoned cycle that wakes up after a newer one started must not publish. */
+  private generation = 0;
   private lastRunAt: number | null = null;
   private lastResult: ClassificationResult | null = null;
   private lastError: string | null = null;
@@ -77,6 +88,20 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       },
       registry,
     );
+    const renewEveryMs = lock.renewEveryMs;
+    this.renewal =
+      renewEveryMs === null
+        ? null
+        : new RepeatingTask(
+            {
+              name: LOCK_RENEWAL_TASK,
+              periodMs: renewEveryMs,
+              // A renewal waits at most for the validity it has left; this only guards the loop.
+              budgetMs: renewEveryMs,
+              run: () => this.lock.renew(),
+            },
+            registry,
+          );
   }
 
   onApplicationBootstrap(): void {
@@ -97,13 +122,14 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       this.logger.warn(messages.alreadyRunning());
       return false;
     }
+    this.renewal?.start(this.lock.renewEveryMs ?? 0);
     this.logger.log(messages.started(this.config.instanceId, this.store.mode, this.config.intervalSeconds));
     return true;
   }
 
   /**
    * Stops the loop, waits for the cycle in flight, then releases the leader lock if held, all
-   * within `shutdownTimeoutMs`: the loop gets most of it, and a cycle still going then is left
+   * within `shutdownTimeoutMs`: the loops get most of it, and a cycle still going then is left
    * behind (its late publish is fenced once the lock is released); a release that does not
    * answer in the rest is left behind too (the lock lapses with its TTL). One warning each.
    */
@@ -111,9 +137,16 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     const wasRunning = this.task.running;
     if (!wasRunning && !this.lock.isLeader()) return;
     const budgetMs = this.config.shutdownTimeoutMs;
+    const loopsMs = Math.floor(budgetMs * STOP_LOOPS_SHARE);
     const started = Date.now();
-    // The task waits at most its stopWaitMs (the loop's share) for the cycle in flight.
-    if (!(await this.task.stop())) this.logger.warn(messages.stopOverran(Math.floor(budgetMs * STOP_LOOPS_SHARE)));
+    // The task waits at most loopsMs (its stopWaitMs) for the cycle in flight.
+    const cycleDone = await this.task.stop();
+    // Renewals go on while the last cycle finishes, and end before the lock is released.
+    const renewalDone = await settlesWithin(
+      this.renewal?.stop() ?? Promise.resolve(),
+      loopsMs - (Date.now() - started),
+    );
+    if (!cycleDone || !renewalDone) this.logger.warn(messages.stopOverran(loopsMs));
     if (this.lock.isLeader()) {
       const releaseMs = Math.max(0, budgetMs - (Date.now() - started));
       const released = await withTimeout(this.lock.release(), releaseMs, 'leader lock release').catch(
@@ -169,6 +202,7 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
   }
 
   private async cycle(): Promise<ClassificationResult | null> {
+    const generation = ++this.generation;
     this.stage = 'registry';
     const gateways = await this.directory.listEnabled();
     this.stage = 'store';
@@ -190,10 +224,21 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
       minHot: this.config.minHot,
       now: this.config.clock.now(),
     });
+    // The fence refuses a lock that changed hands; these two catch what it cannot see: a lock
+    // that may lapse any moment, and a cycle overtaken while it was abandoned.
+    if (!this.lock.isLeader()) {
+      this.logger.warn(messages.leadershipLapsedBeforePublish());
+      return null;
+    }
+    if (generation !== this.generation) {
+      this.logger.warn(messages.cycleOvertaken());
+      return null;
+    }
     const published = await this.store.publish(result, classificationTtlSeconds(this.config), this.lock.instanceId);
     if (!published) {
       this.logger.warn(messages.fencedOut());
-      await this.lock.tryAcquire();
+      // Learns that the lock is gone, without taking a free one back.
+      await this.lock.renew();
       return null;
     }
     this.lastResult = result;
@@ -201,8 +246,6 @@ export class ClassificationScheduler implements OnApplicationBootstrap, OnModule
     const m = result.metadata;
     this.logger.log(messages.published(result.hot.length, result.cold.length, m.totalServers, m.eligibleCount));
     if (m.underutilizedReason) this.logger.debug(messages.underutilized(m.underutilizedReason));
-    // Renew after the work so the lock outlives the sleep until the next cycle.
-    await this.lock.tryAcquire();
     return result;
   }
 }

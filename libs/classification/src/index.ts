@@ -39,7 +39,12 @@ export {
   type ClassificationConfig,
   type ClassificationModuleOptions,
 } from './classification.options';
-export { ClassificationScheduler, CLASSIFICATION_TASK, type SchedulerStatus } from './classification.scheduler';
+export {
+  ClassificationScheduler,
+  CLASSIFICATION_TASK,
+  LOCK_RENEWAL_TASK,
+  type SchedulerStatus,
+} from './classification.scheduler';
 export { PollGate, POLL_DECISION_TIMEOUT_MS, MAX_CLAIM_LEASE_MS, type ClaimOptions } from './poll-gate';
 export { ClassificationHealthIndicator } from './classification.health';
 export type {
@@ -67,5 +72,5 @@ export {
 export { MemoryClassificationStore } from './memory-classification-store';
 export { RedisClassificationStore } from './redis-classification-store';
 export { LocalLeaderLock } from './local-leader-lock';
-export { RedisLeaderLock } from './redis-leader-lock';
+export { RedisLeaderLock, stepDownMarginMs, type RedisLeaderLockOptions } from './redis-leader-lock';
 export { createClassificationConnections, type ClassificationConnections } from './redis-connections';

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import Redis from 'ioredis';
 import {
@@ -9,6 +10,7 @@ import {
   newRedis,
   testPrefix,
 } from '../test/support';
+import { classificationMessages as messages } from './classification.messages';
 import { ClassificationScheduler } from './classification.scheduler';
 import { classificationKeys, pollScopeHash } from './keys';
 import { PollGate } from './poll-gate';
@@ -95,9 +97,47 @@ describe('PollGate with Redis', () => {
     expect(await gate.shouldPollServer(cold, 'tool_discovery', 'gw-3')).toBe(true);
   });
 
+  it('polls a server whose stored poll time is further ahead than its interval, though within a minute', async () => {
+    const fastOptions = {
+      intervalSeconds: 2,
+      redis,
+      keyPrefix: prefix,
+      sessionPool: new ListPool([{ url: hot, gatewayId: 'gw-0', lastUsed: Date.now(), useCount: 3, active: true }]),
+      upstreamDirectory: new ListDirectory(gateways(5)),
+    };
+    const fast = await compileClassification(fastOptions);
+    try {
+      await fast.get(ClassificationScheduler).runOnce();
+      const fastGate = fast.get(PollGate);
+      await redis.set(pollKey(hot, 'gw-0'), String(Date.now() / 1000 + 30));
+      expect(await fastGate.shouldPollServer(hot, 'tool_discovery', 'gw-0')).toBe(true);
+      expect(await fastGate.nextDueAt(hot, 'tool_discovery', 'gw-0')).toBeNull();
+      const round = await fastGate.claimDue('tool_discovery', [{ id: 'gw-0', url: hot }], { leaseMs: 1000 });
+      expect(round.due.map((u) => u.id)).toEqual(['gw-0']);
+      await round.close();
+      // With the 60 s interval, the same time counts as a poll just done (clock skew).
+      await redis.set(pollKey(hot, 'gw-0'), String(Date.now() / 1000 + 30));
+      expect(await gate.shouldPollServer(hot, 'tool_discovery', 'gw-0')).toBe(false);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('polls a server whose poll key holds the wrong Redis type', async () => {
     await redis.rpush(pollKey(cold, 'gw-3'), 'x');
     expect(await gate.shouldPollServer(cold, 'tool_discovery', 'gw-3')).toBe(true);
+  });
+
+  it('warns about a poll key of the wrong type on its own: Redis answered, so it is no outage', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await redis.rpush(pollKey(cold, 'gw-3'), 'x');
+      expect(await gate.shouldPollServer(cold, 'tool_discovery', 'gw-3')).toBe(true);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(messages.decisionFailed(cold, 'WRONGTYPE')));
+      expect(warn).not.toHaveBeenCalledWith(expect.stringContaining(messages.pollStoreDown('')));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('never writes an upstream URL, with or without credentials, into Redis', async () => {

@@ -9,7 +9,11 @@ import type { ClassificationStore } from './classification-store';
 const INTERVAL = 300;
 
 /** Five servers: gw-0 used most recently, so with ratio 0.2 it is the one hot server. */
-async function classifiedGate(clock: ManualClock, enabled = true): Promise<{ gate: PollGate; module: TestingModule }> {
+async function classifiedGate(
+  clock: ManualClock,
+  enabled = true,
+  intervalSeconds = INTERVAL,
+): Promise<{ gate: PollGate; module: TestingModule }> {
   const list = gateways(5);
   const pool = new ListPool([
     { url: list[0].url, gatewayId: 'gw-0', lastUsed: clock.now() - 1000, useCount: 9, active: false },
@@ -17,7 +21,7 @@ async function classifiedGate(clock: ManualClock, enabled = true): Promise<{ gat
   ]);
   const module = await compileClassification({
     enabled,
-    intervalSeconds: INTERVAL,
+    intervalSeconds,
     sessionPool: pool,
     upstreamDirectory: new ListDirectory(list),
     clock,
@@ -97,6 +101,20 @@ describe('PollGate (embedded, no Redis)', () => {
     const key = classificationKeys().pollState(cold, 'health', 'gw-3');
     await store.markPolled(cold, key, clock.now() / 1000 + 61, { hot: 600, cold: 1800 });
     expect(await gate.shouldPollServer(cold, 'health', 'gw-3')).toBe(true);
+  });
+
+  it('treats a stored poll time further ahead than one interval as never polled', async () => {
+    const { gate: fast, module: fastModule } = await classifiedGate(clock, true, 2);
+    const store = fastModule.get<ClassificationStore>(CLASSIFICATION_STORE);
+    const key = classificationKeys().pollState(hot, 'tool_discovery', 'gw-0');
+    // 30 s ahead is within the minute of clock skew, but 15 of this upstream's 2 s intervals.
+    await store.markPolled(hot, key, clock.now() / 1000 + 30, { hot: 600, cold: 1800 });
+    expect(await fast.shouldPollServer(hot, 'tool_discovery', 'gw-0')).toBe(true);
+    expect(await fast.nextDueAt(hot, 'tool_discovery', 'gw-0')).toBeNull();
+    // Within one interval ahead it still counts: a worker's clock may run a little fast.
+    await store.markPolled(hot, key, clock.now() / 1000 + 1, { hot: 600, cold: 1800 });
+    expect(await fast.shouldPollServer(hot, 'tool_discovery', 'gw-0')).toBe(false);
+    await fastModule.close();
   });
 
   it('polls everything once the classification has expired (2 intervals without a leader)', async () => {

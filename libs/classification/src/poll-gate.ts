@@ -5,7 +5,8 @@ import { PollRound, type PollCandidate } from './poll-round';
 import { ttlSeconds, type ClassificationConfig } from './classification.options';
 import { classificationKeys, type ClassificationKeys } from './keys';
 import { classificationMessages as messages } from './classification.messages';
-import { MAX_FUTURE_SKEW_SECONDS, parsePollTimestamp } from './poll-timestamp';
+import { MAX_FUTURE_SKEW_SECONDS, maxFutureSkewSeconds, parsePollTimestamp } from './poll-timestamp';
+import { isStoreReplyError, PollStoreOutage } from './poll-store-outage';
 import { errorMessage, redactUrl, withTimeout } from '@app/common';
 import { CLASSIFICATION_CONFIG, CLASSIFICATION_STORE } from './tokens';
 import type { PollType, ServerClass } from './types';
@@ -42,12 +43,15 @@ export class PollGate {
    * seed's rate, rather than everything every round.
    */
   private readonly polledHere = new Map<string, number>();
+  /** While the store cannot be reached: one line when it goes, a summary per interval, one when it is back. */
+  private readonly outage: PollStoreOutage;
 
   constructor(
     @Inject(CLASSIFICATION_CONFIG) private readonly config: ClassificationConfig,
     @Inject(CLASSIFICATION_STORE) private readonly store: ClassificationStore,
   ) {
     this.keys = classificationKeys(config.keyPrefix);
+    this.outage = new PollStoreOutage(this.logger, config.clock, config.intervalSeconds * 1000);
   }
 
   /** Poll interval, in seconds, of a server of the given class. */
@@ -60,9 +64,10 @@ export class PollGate {
     if (!this.config.enabled) return true;
     try {
       const state = await this.readState(url, pollType, gatewayId);
+      if (state?.untrusted) this.logger.warn(messages.invalidPollTime(pollType, redactUrl(url)));
       return state === null || state.last === null || state.now - state.last >= state.interval;
     } catch (error) {
-      this.logger.warn(messages.decisionFailed(redactUrl(url), errorMessage(error)));
+      this.storeFailed(error, 1, false, () => messages.decisionFailed(redactUrl(url), errorMessage(error)));
       return true;
     }
   }
@@ -71,7 +76,8 @@ export class PollGate {
    * One round trip for a whole round: which of `upstreams` are due for `pollType` (class or own
    * interval, times the upstream's jitter), each due one claimed atomically for `leaseMs` so no
    * other worker polls it meanwhile. Poll `round.due`, then `complete` or `fail` each and `close()`
-   * the round. When the store cannot answer, every upstream is due (fail open, one warning).
+   * the round. When the store cannot answer, every upstream this worker has not polled within a
+   * hot interval is due (fail open); the outage is logged once, then summarised once per interval.
    */
   async claimDue<T extends PollCandidate>(
     pollType: PollType,
@@ -102,7 +108,7 @@ export class PollGate {
       });
     if (!this.config.enabled || upstreams.length === 0) return open(false, upstreams);
     try {
-      const replies = await withTimeout(
+      const replies = await this.fromStore(
         this.store.claimDue(
           {
             nowSeconds: nowMs / 1000,
@@ -128,8 +134,10 @@ export class PollGate {
       });
       return open(false, due, notDue, held);
     } catch (error) {
-      this.logger.warn(messages.claimFailed(pollType, upstreams.length, errorMessage(error)));
       const due = keyed.filter(({ request }) => !this.polledHereWithin(request, nowMs)).map((k) => k.upstream);
+      this.storeFailed(error, due.length, true, () =>
+        messages.claimFailed(pollType, upstreams.length, errorMessage(error)),
+      );
       return open(true, due, upstreams.length - due.length);
     }
   }
@@ -141,13 +149,13 @@ export class PollGate {
       const key = this.keys.pollState(url, pollType, gatewayId);
       // Poll records live for two of their class's intervals.
       const ttls = { hot: ttlSeconds(this.intervalFor('hot'), 2), cold: ttlSeconds(this.intervalFor('cold'), 2) };
-      await withTimeout(
+      await this.fromStore(
         this.store.markPolled(url, key, this.config.clock.now() / 1000, ttls),
         POLL_DECISION_TIMEOUT_MS,
         'store write',
       );
     } catch (error) {
-      this.logger.warn(messages.markFailed(pollType, redactUrl(url), errorMessage(error)));
+      this.storeFailed(error, 0, false, () => messages.markFailed(pollType, redactUrl(url), errorMessage(error)));
     }
   }
 
@@ -155,9 +163,9 @@ export class PollGate {
   async getServerClassification(url: string): Promise<ServerClass | null> {
     if (!this.config.enabled) return null;
     try {
-      return await withTimeout(this.store.getServerClass(url), POLL_DECISION_TIMEOUT_MS, 'store read');
+      return await this.fromStore(this.store.getServerClass(url), POLL_DECISION_TIMEOUT_MS, 'store read');
     } catch (error) {
-      this.logger.warn(messages.classReadFailed(redactUrl(url), errorMessage(error)));
+      this.storeFailed(error, 0, false, () => messages.classReadFailed(redactUrl(url), errorMessage(error)));
       return null;
     }
   }
@@ -166,9 +174,9 @@ export class PollGate {
   async readPublished(): Promise<PublishedClassification | null> {
     if (!this.config.enabled) return null;
     try {
-      return await withTimeout(this.store.readPublished(), POLL_DECISION_TIMEOUT_MS, 'store read');
+      return await this.fromStore(this.store.readPublished(), POLL_DECISION_TIMEOUT_MS, 'store read');
     } catch (error) {
-      this.logger.warn(messages.publishedReadFailed(errorMessage(error)));
+      this.storeFailed(error, 0, false, () => messages.publishedReadFailed(errorMessage(error)));
       return null;
     }
   }
@@ -188,9 +196,9 @@ export class PollGate {
     try {
       const own = upstream ? validInterval(upstream.intervalSeconds) : null;
       const factor = upstream && gatewayId ? jitterFactor(gatewayId, this.config.pollJitter) : 1;
-      const state = await this.readState(url, pollType, gatewayId, own);
+      const state = await this.readState(url, pollType, gatewayId, own, factor);
       if (state === null || state.last === null) return null;
-      const due = state.last + state.interval * factor;
+      const due = state.last + state.interval;
       return due <= state.now ? null : Math.round(due * 1000);
     } catch {
       return null;
@@ -198,24 +206,24 @@ export class PollGate {
   }
 
   /**
-   * The server's interval (its own, else its class's) and last poll (seconds), or null when it
-   * is unclassified and has no interval of its own. One store round trip.
+   * The server's interval (its own, else its class's; times `factor`) and last poll (seconds), or
+   * null when it is unclassified and has no interval of its own. A last poll further ahead than
+   * that interval (or a minute) is not trusted, as in a claim round. One store round trip.
    */
   private async readState(
     url: string,
     pollType: PollType,
     gatewayId?: string,
     ownInterval: number | null = null,
+    factor = 1,
   ): Promise<PollState | null> {
     const key = this.keys.pollState(url, pollType, gatewayId);
-    const record = await withTimeout(this.store.readPollState(url, key), POLL_DECISION_TIMEOUT_MS, 'store read');
+    const record = await this.fromStore(this.store.readPollState(url, key), POLL_DECISION_TIMEOUT_MS, 'store read');
     if (record.serverClass === null && ownInterval === null) return null;
+    const interval = (ownInterval ?? this.intervalFor(record.serverClass as ServerClass)) * factor;
     const now = this.config.clock.now() / 1000;
-    const last = parsePollTimestamp(record.lastPolled, now);
-    if (last === null && record.lastPolled !== null) {
-      this.logger.warn(messages.invalidPollTime(pollType, redactUrl(url)));
-    }
-    return { interval: ownInterval ?? this.intervalFor(record.serverClass as ServerClass), last, now };
+    const last = parsePollTimestamp(record.lastPolled, now, maxFutureSkewSeconds(interval));
+    return { interval, last, now, untrusted: last === null && record.lastPolled !== null };
   }
 
   private claimRequest(upstream: PollCandidate, pollType: PollType, jitter: boolean): ClaimRequest {
@@ -259,13 +267,13 @@ export class PollGate {
     const nowMs = this.config.clock.now();
     this.rememberPolled(polls, nowMs);
     try {
-      await withTimeout(
+      await this.fromStore(
         this.store.completeClaims(polls, nowMs / 1000, this.config.instanceId, ttls),
         POLL_DECISION_TIMEOUT_MS + polls.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
         'store write',
       );
     } catch (error) {
-      this.logger.warn(messages.completeFailed(pollType, polls.length, errorMessage(error)));
+      this.storeFailed(error, 0, false, () => messages.completeFailed(pollType, polls.length, errorMessage(error)));
     }
   }
 
@@ -273,15 +281,31 @@ export class PollGate {
     if (!this.config.enabled) return;
     const keys = failed.map((request) => request.claimKey);
     try {
-      await withTimeout(
+      await this.fromStore(
         this.store.releaseClaims(keys, this.config.instanceId),
         POLL_DECISION_TIMEOUT_MS + keys.length * CLAIM_TIMEOUT_MS_PER_UPSTREAM,
         'store write',
       );
     } catch (error) {
       // The claims lapse with their lease; the retry only waits that long.
-      this.logger.warn(messages.claimReleaseFailed(pollType, keys.length, errorMessage(error)));
+      this.storeFailed(error, 0, false, () => messages.claimReleaseFailed(pollType, keys.length, errorMessage(error)));
     }
+  }
+
+  /** A store call with a deadline; an answer ends an outage. */
+  private async fromStore<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+    const value = await withTimeout(work, ms, what);
+    this.outage.succeeded();
+    return value;
+  }
+
+  /**
+   * A store call failed. An error the store answered with (a tampered key) is this call's own
+   * warning; anything else means the store cannot be reached, which the outage log summarises.
+   */
+  private storeFailed(error: unknown, polled: number, round: boolean, line: () => string): void {
+    if (isStoreReplyError(error)) this.logger.warn(line());
+    else this.outage.failed(errorMessage(error), polled, round);
   }
 }
 
@@ -295,4 +319,6 @@ interface PollState {
   /** Null: never polled, or the stored value is not to be trusted. */
   last: number | null;
   now: number;
+  /** A value was stored but is not to be trusted (tampered, or further ahead than allowed). */
+  untrusted: boolean;
 }

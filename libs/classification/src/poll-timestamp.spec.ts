@@ -1,4 +1,4 @@
-import { parsePollTimestamp } from './poll-timestamp';
+import { maxFutureSkewSeconds, parsePollTimestamp } from './poll-timestamp';
 
 describe('parsePollTimestamp', () => {
   const now = 1_800_000_000;
@@ -13,6 +13,13 @@ describe('parsePollTimestamp', () => {
 
   it('accepts a time up to 60 s ahead (clock skew between workers)', () => {
     expect(parsePollTimestamp(String(now + 60), now)).toBe(now + 60);
+  });
+
+  it('trusts a time ahead only within a minute and within one interval', () => {
+    expect(maxFutureSkewSeconds(300)).toBe(60);
+    expect(maxFutureSkewSeconds(2)).toBe(2);
+    expect(parsePollTimestamp(String(now + 2), now, maxFutureSkewSeconds(2))).toBe(now + 2);
+    expect(parsePollTimestamp(String(now + 30), now, maxFutureSkewSeconds(2))).toBeNull();
   });
 
   it.each([

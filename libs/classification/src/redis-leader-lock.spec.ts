@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { ManualClock } from '../test/support';
+import { classificationMessages as messages } from './classification.messages';
 import { createClassificationConnections, type ClassificationConnections } from './redis-connections';
-import { RedisLeaderLock } from './redis-leader-lock';
+import { RedisLeaderLock, stepDownMarginMs } from './redis-leader-lock';
 
 const TTL = 30;
 
@@ -204,6 +206,126 @@ describe('RedisLeaderLock (real Redis)', () => {
       expect.stringContaining('Leadership lost'),
     ]);
     expect(contexts).toEqual(['RedisLeaderLock', 'RedisLeaderLock']);
+  });
+
+  describe('validity', () => {
+    const ttlMs = TTL * 1000;
+    const validForMs = ttlMs - stepDownMarginMs(ttlMs);
+
+    it('renews every third of the TTL and steps down a tenth of the TTL before it ends', () => {
+      expect(lockA().renewEveryMs).toBe(ttlMs / 3);
+      expect(stepDownMarginMs(ttlMs)).toBe(ttlMs / 10);
+      // Never less than the clock drift allowance (1% + 2 ms), however short the TTL.
+      expect(stepDownMarginMs(10)).toBeCloseTo(2.1, 6);
+    });
+
+    it('stops counting itself leader when the validity of its last acquire runs out, even though Redis still holds its token', async () => {
+      const clock = new ManualClock(0);
+      const a = new RedisLeaderLock(workerA.lock, key, 'worker-a', TTL, { clock });
+      expect(await a.tryAcquire()).toBe(true);
+      clock.advance(validForMs - 1);
+      expect(a.isLeader()).toBe(true);
+      clock.advance(1);
+
+      expect(a.isLeader()).toBe(false);
+      expect(await admin.get(key)).toBe('worker-a');
+      expect(await admin.pttl(key)).toBeGreaterThan(ttlMs - validForMs);
+      expect(Logger.prototype.warn).toHaveBeenCalledWith(messages.leadershipLapsed('worker-a'));
+      expect(await a.renew()).toBe(false);
+    });
+
+    it('counts the validity from the moment a renewal was sent, not answered', async () => {
+      const clock = new ManualClock(0);
+      const a = new RedisLeaderLock(workerA.lock, key, 'worker-a', TTL, { clock });
+      await a.tryAcquire();
+      const renew = workerA.lock.classificationRenewLeader.bind(workerA.lock);
+      jest.spyOn(workerA.lock, 'classificationRenewLeader').mockImplementationOnce((...args) => {
+        // The answer comes 1 s after the command left.
+        const reply = renew(...args);
+        return reply.then((value) => {
+          clock.advance(1000);
+          return value;
+        }) as typeof reply;
+      });
+      clock.advance(5000);
+
+      expect(await a.renew()).toBe(true);
+      clock.advance(validForMs - 1000 - 1);
+      expect(a.isLeader()).toBe(true);
+      clock.advance(1);
+      expect(a.isLeader()).toBe(false);
+    });
+
+    it('gives a renewal no longer than the validity it has left', async () => {
+      const clock = new ManualClock(0);
+      const a = new RedisLeaderLock(workerA.lock, key, 'worker-a', TTL, { clock });
+      await a.tryAcquire();
+      clock.advance(validForMs - 50);
+      jest.spyOn(workerA.lock, 'classificationRenewLeader').mockReturnValueOnce(new Promise<never>(() => undefined));
+
+      const started = Date.now();
+      await a.renew();
+
+      // The lock connection's own timeout is 2 s; the renewal gave up after the 50 ms it had.
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(Logger.prototype.warn).toHaveBeenCalledWith(
+        expect.stringContaining('leader lock renew timed out after 50 ms'),
+      );
+    });
+
+    it('bounds its validity by the TTL it reads back after an ambiguous renewal', async () => {
+      const clock = new ManualClock(0);
+      const a = new RedisLeaderLock(workerA.lock, key, 'worker-a', TTL, { clock });
+      await a.tryAcquire();
+      // Someone shortened our lock to 10 s: a read-back must not count on the full TTL.
+      await admin.pexpire(key, 10_000);
+      jest.spyOn(workerA.lock, 'classificationRenewLeader').mockRejectedValueOnce(new Error('Command timed out'));
+
+      expect(await a.renew()).toBe(true);
+      // (A few ms of real time pass between PEXPIRE and the read-back's PTTL.)
+      clock.advance(10_000 - stepDownMarginMs(ttlMs) - 100);
+      expect(a.isLeader()).toBe(true);
+      clock.advance(100);
+      expect(a.isLeader()).toBe(false);
+    });
+  });
+
+  it('renews only a lock it holds: a free lock is not taken back, and nothing is sent when it does not lead', async () => {
+    const a = lockA();
+    const renew = jest.spyOn(workerA.lock, 'classificationRenewLeader');
+    expect(await a.renew()).toBe(false);
+    expect(renew).not.toHaveBeenCalled();
+
+    await a.tryAcquire();
+    await admin.expire(key, 2);
+    expect(await a.renew()).toBe(true);
+    await expectTtlWithin(TTL);
+    expect(await admin.ttl(key)).toBeGreaterThan(2);
+
+    await admin.del(key);
+    expect(await a.renew()).toBe(false);
+    expect(a.isLeader()).toBe(false);
+    expect(await admin.exists(key)).toBe(0);
+  });
+
+  it('ignores the answer of a renewal still in flight when it releases', async () => {
+    const a = lockA();
+    await a.tryAcquire();
+    const renew = workerA.lock.classificationRenewLeader.bind(workerA.lock);
+    let answer: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (answer = resolve));
+    jest
+      .spyOn(workerA.lock, 'classificationRenewLeader')
+      .mockImplementationOnce((...args) => gate.then(() => renew(...args)) as ReturnType<typeof renew>);
+
+    const renewing = a.renew();
+    expect(await a.release()).toBe(true);
+    answer();
+    await renewing;
+
+    expect(a.isLeader()).toBe(false);
+    // The renew-only script found the lock gone and did not take it back.
+    expect(await admin.exists(key)).toBe(0);
   });
 
   it('rejects a TTL that is not a positive whole number of seconds', () => {

@@ -17,6 +17,21 @@ return 0
 `;
 
 /**
+ * Leader renewal: compare-and-expire, never an acquire.
+ * KEYS[1] = leader key; ARGV[1] = token, ARGV[2] = TTL in seconds. Returns 1 when extended, 0 when
+ * another worker (or nobody) holds the lock. Atomic, so a lock that changed hands between GET and
+ * EXPIRE is never extended; and a renewal that Redis runs late (after a hang, or after our release)
+ * cannot take a free lock back for a worker that no longer counts itself leader.
+ */
+export const RENEW_LEADER_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
+
+/**
  * Leader release: compare-and-delete.
  * KEYS[1] = leader key; ARGV[1] = token. Returns 1 when deleted, 0 when another worker (or
  * nobody) holds it. Atomic, so a lock taken over between our GET and DEL is never deleted.
@@ -226,6 +241,7 @@ return out
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     classificationAcquireLeader(leaderKey: string, token: string, ttlSeconds: number): Result<number, Context>;
+    classificationRenewLeader(leaderKey: string, token: string, ttlSeconds: number): Result<number, Context>;
     classificationReleaseLeader(leaderKey: string, token: string): Result<number, Context>;
     classificationPublish(
       hotKey: string,
@@ -273,6 +289,7 @@ const registered = new WeakSet<Redis>();
 export function registerClassificationScripts(client: Redis): void {
   if (registered.has(client)) return;
   client.defineCommand('classificationAcquireLeader', { numberOfKeys: 1, lua: ACQUIRE_OR_RENEW_LEADER_LUA });
+  client.defineCommand('classificationRenewLeader', { numberOfKeys: 1, lua: RENEW_LEADER_LUA });
   client.defineCommand('classificationReleaseLeader', { numberOfKeys: 1, lua: RELEASE_LEADER_LUA });
   client.defineCommand('classificationPublish', { numberOfKeys: 5, lua: FENCED_PUBLISH_LUA });
   client.defineCommand('classificationMarkPolled', { numberOfKeys: 2, lua: MARK_POLLED_LUA });

@@ -20,17 +20,20 @@ export function redactUrl(url: string): string {
  * it is cut down to scheme, host, port and path, and every credential of the connection URL
  * (user info, the query, each query value; raw, decoded and encoded) is masked.
  */
-export function redactSecrets(text: string, connectionUrl?: string): string {
+export function redactSecrets(text: string, connectionUrl?: string, maxLength = MAX_ERROR_TEXT_LENGTH): string {
   let out = text.replace(URL_IN_TEXT, (match) => safeUrlOf(match) ?? `${match.slice(0, match.indexOf('://') + 3)}${MASK}`);
   if (connectionUrl !== undefined) {
     for (const secret of secretsOf(connectionUrl)) out = out.split(secret).join(MASK);
   }
-  return out.length > MAX_ERROR_TEXT_LENGTH ? `${out.slice(0, MAX_ERROR_TEXT_LENGTH - 1)}…` : out;
+  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
 }
 
-/** The message of an error about an upstream, with the credentials of its connection URL masked. */
-export function redactError(error: unknown, connectionUrl?: string): string {
-  return redactSecrets(errorMessage(error), connectionUrl);
+/**
+ * The message of an error about an upstream, with the credentials of its connection URL masked,
+ * cut to `maxLength` characters (a log line wants a short reason; a stored error may be longer).
+ */
+export function redactError(error: unknown, connectionUrl?: string, maxLength = MAX_ERROR_TEXT_LENGTH): string {
+  return redactSecrets(errorMessage(error), connectionUrl, maxLength);
 }
 
 function safeUrlOf(candidate: string): string | null {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PollGate } from '@app/classification';
-import { errorMessage, RepeatingTask } from '@app/common';
+import { redactError, RepeatingTask } from '@app/common';
 import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
@@ -9,6 +9,8 @@ import { ToolDiscoveryService } from '../discovery/tool-discovery.service';
 import { PollStats } from '../classification/poll-stats';
 import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
+import { pollingMessages as messages, SHORT_REASON_LENGTH } from './polling.messages';
+import { UpstreamStates } from './upstream-states';
 import { roundPeriodMs, startDelayMs } from './round-timing';
 
 type DiscoveryCandidate = RegisteredUpstream & { intervalSeconds: number | null };
@@ -27,6 +29,8 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
   /** Upstreams whose discovery failed here, and when: this worker retries them an interval later. */
   private readonly failedAt = new Map<string, number>();
   private lastRound: ClaimedRoundOutcome | null = null;
+  /** Whether each upstream's last discovery here worked: failures are logged when they start. */
+  private readonly states = new UpstreamStates();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,7 +56,7 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
 
   onApplicationBootstrap(): void {
     if (this.config.autoRefreshServers) this.task.start(startDelayMs(this.periodMs));
-    else this.logger.log('Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)');
+    else this.logger.log(messages.discoveryOff());
   }
 
   /** Within the shutdown's `pollers` step: a round in flight past it is left behind. */
@@ -70,7 +74,9 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     const now = Date.now();
     const retryAfterMs = this.config.classification.intervalSeconds * 1000;
     for (const [id, at] of this.failedAt) if (now - at >= retryAfterMs) this.failedAt.delete(id);
-    const candidates: DiscoveryCandidate[] = (await this.gateways.listEnabledTargets())
+    const enabled = await this.gateways.listEnabledTargets();
+    this.states.retainOnly(new Set(enabled.map((t) => t.id)));
+    const candidates: DiscoveryCandidate[] = enabled
       .filter((t) => t.lastHealthOk !== false && !this.failedAt.has(t.id))
       .map((t) => ({ ...t, intervalSeconds: t.discoveryIntervalSeconds }));
     const round = await this.gate.claimDue('tool_discovery', candidates, {
@@ -85,14 +91,20 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
     return this.lastRound;
   }
 
+  /** One discovery; its failure is a warning when it starts failing, then debug until it works again. */
   private async refresh(target: DiscoveryCandidate): Promise<boolean> {
     try {
       await this.discovery.refreshConnection(target, { markPolled: false });
       this.failedAt.delete(target.id);
+      const change = this.states.record(target.id, true);
+      if (change === 'recovered') this.logger.log(messages.discoveryRecovered(target.name));
       return true;
     } catch (error) {
       this.failedAt.set(target.id, Date.now());
-      this.logger.warn(`Tool discovery of ${target.name} failed: ${errorMessage(error)}`);
+      const reason = redactError(error, target.connectionUrl, SHORT_REASON_LENGTH);
+      const change = this.states.record(target.id, false);
+      if (change === 'failed') this.logger.warn(messages.discoveryFailed(target.name, reason));
+      else this.logger.debug(messages.discoveryFailedAgain(target.name, reason));
       return false;
     }
   }

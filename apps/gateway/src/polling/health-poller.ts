@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PollGate } from '@app/classification';
-import { errorMessage, RepeatingTask } from '@app/common';
+import { redactError, RepeatingTask } from '@app/common';
 import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { APP_CONFIG } from '../config/app-config.module';
 import type { AppConfig } from '../config/app-config';
@@ -9,6 +9,8 @@ import { UpstreamControlClient } from '../mcp';
 import { PollStats } from '../classification/poll-stats';
 import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 import { pollClaimed, type ClaimedRoundOutcome } from './poll-claimed';
+import { pollingMessages as messages, SHORT_REASON_LENGTH } from './polling.messages';
+import { UpstreamStates } from './upstream-states';
 import { roundPeriodMs, startDelayMs } from './round-timing';
 
 type HealthCandidate = RegisteredUpstream & { intervalSeconds: number };
@@ -23,6 +25,8 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HealthPoller.name);
   private readonly task: RepeatingTask;
   private readonly periodMs: number;
+  /** What this worker last saw of each upstream's health: its log says what changed, once. */
+  private readonly states = new UpstreamStates();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -62,6 +66,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
       ...t,
       intervalSeconds,
     }));
+    this.states.retainOnly(new Set(candidates.map((c) => c.id)));
     // The health interval is a promise to operators: no jitter stretches it.
     const round = await this.gate.claimDue('health', candidates, {
       leaseMs: Math.max(this.periodMs, 3 * this.config.upstreamTimeoutMs),
@@ -79,17 +84,28 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
+  /**
+   * One check: ping, log what changed (not every check: an upstream that stays down is one line,
+   * and one more when it is back), store the result (the registry keeps the full redacted reason).
+   */
   private async check(target: RegisteredUpstream): Promise<void> {
+    let failure: unknown = null;
     try {
       await this.control.ping(target);
-      this.stats.record('health', 'performed');
-      const changed = await this.gateways.recordHealth(target.id, true);
-      if (changed) this.logger.log(`${target.name} is healthy`);
     } catch (error) {
-      this.stats.record('health', 'failed');
-      const message = errorMessage(error);
-      const changed = await this.gateways.recordHealth(target.id, false, message);
-      if (changed) this.logger.warn(`${target.name} is unhealthy: ${message}`);
+      failure = error ?? new Error('ping failed');
     }
+    const ok = failure === null;
+    this.stats.record('health', ok ? 'performed' : 'failed');
+    const change = this.states.record(target.id, ok, target.lastHealthOk);
+    if (change === 'failed') {
+      const reason = redactError(failure, target.connectionUrl, SHORT_REASON_LENGTH);
+      this.logger.warn(messages.unhealthy(target.name, reason));
+    } else if (change === 'recovered') {
+      this.logger.log(messages.healthyAgain(target.name));
+    } else if (change === 'first-ok') {
+      this.logger.log(messages.healthy(target.name));
+    }
+    await this.gateways.recordHealth(target.id, ok, ok ? undefined : failure);
   }
 }

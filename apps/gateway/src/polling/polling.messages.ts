@@ -1,0 +1,16 @@
+/**
+ * Every log line of the pollers, as small factories: one tone, and tests assert through them.
+ * Upstreams are named by their registered name; reasons come redacted and short.
+ */
+export const pollingMessages = {
+  healthy: (name: string) => `${name} is healthy`,
+  unhealthy: (name: string, reason: string) => `${name} is unhealthy: ${reason}`,
+  healthyAgain: (name: string) => `${name} is healthy again`,
+  discoveryFailed: (name: string, reason: string) => `Tool discovery of ${name} failed: ${reason}`,
+  discoveryFailedAgain: (name: string, reason: string) => `Tool discovery of ${name} still failing: ${reason}`,
+  discoveryRecovered: (name: string) => `Tool discovery of ${name} works again`,
+  discoveryOff: () => 'Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)',
+} as const;
+
+/** A reason in a log line: the first part of the redacted error, enough to act on. */
+export const SHORT_REASON_LENGTH = 200;
