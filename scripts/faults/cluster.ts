@@ -19,6 +19,8 @@ export interface ClusterTiming {
   pollJitter: number;
   upstreamTimeoutMs: number;
   shutdownGraceMs: number;
+  /** SESSION_POOL_MAX_TOTAL of each worker. */
+  sessionPoolMaxTotal: number;
 }
 
 export const DEFAULT_TIMING: ClusterTiming = {
@@ -29,6 +31,9 @@ export const DEFAULT_TIMING: ClusterTiming = {
   // Generous for loopback: a ping that times out on a busy machine marks the upstream unhealthy.
   upstreamTimeoutMs: 2000,
   shutdownGraceMs: 2000,
+  // Per worker; three workers' pools plus their health and discovery sessions stay under the
+  // fleet-wide cap the sessions-capped invariant checks.
+  sessionPoolMaxTotal: 250,
 };
 
 /** Leader lock TTL: three intervals (libs/classification leaderTtlSeconds). */
@@ -146,6 +151,7 @@ export class Cluster {
       POLL_JITTER: String(t.pollJitter),
       UPSTREAM_TIMEOUT_MS: String(t.upstreamTimeoutMs),
       SHUTDOWN_GRACE_MS: String(t.shutdownGraceMs),
+      SESSION_POOL_MAX_TOTAL: String(t.sessionPoolMaxTotal),
       // Everything the gateway can say, so a credential in any log line shows.
       LOG_LEVEL: 'verbose',
     };

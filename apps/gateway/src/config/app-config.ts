@@ -47,6 +47,7 @@ export const envSchema = z.object({
   POLL_CONCURRENCY: count(8),
   UPSTREAM_TIMEOUT_MS: count(10_000, 100),
   SESSION_POOL_MAX_PER_KEY: count(4),
+  SESSION_POOL_MAX_TOTAL: count(1000),
   SESSION_IDLE_TTL: seconds(300),
   SESSION_MAX_AGE: seconds(3600),
   UPSTREAM_BLOCK_PRIVATE: bool.default('false'),
@@ -89,7 +90,8 @@ export interface AppConfig {
   healthCheckIntervalSeconds: number;
   pollConcurrency: number;
   upstreamTimeoutMs: number;
-  sessionPool: { maxPerKey: number; idleTtlSeconds: number; maxAgeSeconds: number };
+  /** `maxTotal` caps the sessions of every client identity together (memory stays bounded). */
+  sessionPool: { maxPerKey: number; maxTotal: number; idleTtlSeconds: number; maxAgeSeconds: number };
   upstreamBlockPrivate: boolean;
   shutdownGraceMs: number;
 }
@@ -150,6 +152,7 @@ function toAppConfig(e: Env): AppConfig {
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     sessionPool: {
       maxPerKey: e.SESSION_POOL_MAX_PER_KEY,
+      maxTotal: e.SESSION_POOL_MAX_TOTAL,
       idleTtlSeconds: e.SESSION_IDLE_TTL,
       maxAgeSeconds: e.SESSION_MAX_AGE,
     },

@@ -5,6 +5,11 @@ import { shutdownBudgets } from '../lifecycle/shutdown-budget';
 export interface SessionPoolOptions {
   /** Sessions per pool key (open, idle or being opened). */
   maxPerKey: number;
+  /**
+   * Sessions across every key: past it the least recently used idle session is closed to make
+   * room, and a new session is refused when none is idle. Unlimited when omitted.
+   */
+  maxTotal?: number;
   /** An idle session older than this (since it was last returned) is closed. */
   idleTtlMs: number;
   /** A session older than this (since it was opened) is closed when next idle. */
@@ -40,6 +45,7 @@ export const UPSTREAM_CONTROL_OPTIONS = Symbol('UPSTREAM_CONTROL_OPTIONS');
 export function sessionPoolOptionsFromConfig(config: AppConfig): SessionPoolOptions {
   return {
     maxPerKey: config.sessionPool.maxPerKey,
+    maxTotal: config.sessionPool.maxTotal,
     idleTtlMs: config.sessionPool.idleTtlSeconds * 1000,
     maxAgeMs: config.sessionPool.maxAgeSeconds * 1000,
     acquireTimeoutMs: config.upstreamTimeoutMs,
@@ -72,5 +78,9 @@ export function validateSessionPoolOptions(options: SessionPoolOptions): void {
   }
   if (!Number.isInteger(options.maxPerKey)) {
     throw new Error(`Session pool option maxPerKey must be an integer (got ${options.maxPerKey})`);
+  }
+  const maxTotal = options.maxTotal;
+  if (maxTotal !== undefined && !(Number.isInteger(maxTotal) && maxTotal > 0)) {
+    throw new Error(`Session pool option maxTotal must be a positive integer (got ${String(maxTotal)})`);
   }
 }

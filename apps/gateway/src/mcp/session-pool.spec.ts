@@ -67,6 +67,37 @@ describe('McpSessionPool', () => {
     expect(pool.metrics().keys).toBe(3);
   });
 
+  it('stays within its total limit however many identities call: the least recently used idle session makes room', async () => {
+    makePool({ maxTotal: 3 });
+    const target = targetFor(server);
+
+    for (const user of ['u1', 'u2', 'u3', 'u4', 'u5']) {
+      clock.now += 1_000;
+      expect(await echo(target, user, { user })).toBe(user);
+    }
+
+    expect(pool.metrics()).toMatchObject({ sessions: 3, totals: { opened: 5, closedForCapacity: 2 } });
+    await waitUntil(() => server.stats().openSessions === 3);
+    // u1 and u2 were the least recently used; u5's session is still pooled and reused.
+    expect(await echo(target, 'again', { user: 'u5' })).toBe('again');
+    expect(pool.metrics().totals.opened).toBe(5);
+  });
+
+  it('refuses a new session with a clear error when the total limit is reached and every session is busy', async () => {
+    makePool({ maxTotal: 1 });
+    const target = targetFor(server);
+    const held = deferred<void>();
+    const busy = pool.withSession(target, { user: 'ann' }, () => held.promise);
+
+    await expect(echo(target, 'x', { user: 'bob' })).rejects.toThrow(
+      /limit of 1 upstream sessions is reached and every one is busy/,
+    );
+    held.resolve();
+    await busy;
+    expect(await echo(target, 'x', { user: 'bob' })).toBe('x');
+    expect(pool.metrics().sessions).toBe(1);
+  });
+
   it('makes a caller wait while its key is at the maximum, then hands it the released session', async () => {
     makePool({ maxPerKey: 1 });
     const target = targetFor(server);

@@ -10,6 +10,7 @@ export class SessionPoolTotals {
     closedIdle: 0,
     closedAge: 0,
     closedBroken: 0,
+    closedForCapacity: 0,
     acquireTimeouts: 0,
   };
 
@@ -18,10 +19,11 @@ export class SessionPoolTotals {
   }
 
   /** A session closed; shutdown closes are not counted. */
-  recordClose(reason: 'idle' | 'age' | 'broken' | 'shutdown'): void {
+  recordClose(reason: 'idle' | 'age' | 'broken' | 'shutdown' | 'capacity'): void {
     if (reason === 'idle') this.record('closedIdle');
     if (reason === 'age') this.record('closedAge');
     if (reason === 'broken') this.record('closedBroken');
+    if (reason === 'capacity') this.record('closedForCapacity');
   }
 
   snapshot(): Totals {

@@ -13,7 +13,7 @@ import type { UpstreamTarget } from '@app/registry';
 import { SessionPoolTotals } from './session-pool.totals';
 import type { PooledSessionUsage, SessionPoolMetrics } from './session-pool.types';
 
-type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown';
+type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown' | 'capacity';
 
 const MIN_SWEEP_MS = 1_000;
 const MAX_SWEEP_MS = 60_000;
@@ -104,6 +104,7 @@ export class McpSessionPool implements BeforeApplicationShutdown {
       return this.lease(idle);
     }
     if (sizeOf(bucket) < this.options.maxPerKey) {
+      this.makeRoom(bucket);
       bucket.opening += 1;
       return this.lease(await this.open(bucket));
     }
@@ -268,6 +269,35 @@ export class McpSessionPool implements BeforeApplicationShutdown {
       return session;
     }
     return undefined;
+  }
+
+  /**
+   * Keeps the pool within `maxTotal`: closes the least recently used idle session of any key, or
+   * refuses the new session when every session is busy. Distinct client identities each get
+   * their own key, so without this cap their number alone would decide the gateway's memory.
+   */
+  private makeRoom(forBucket: KeyBucket): void {
+    const maxTotal = this.options.maxTotal;
+    if (maxTotal === undefined) return;
+    let total = 0;
+    let oldest: PooledSession | undefined;
+    for (const bucket of this.buckets.values()) {
+      total += sizeOf(bucket);
+      const candidate = bucket.idle[0];
+      if (candidate && (!oldest || candidate.idleSince < oldest.idleSince)) oldest = candidate;
+    }
+    if (total < maxTotal) return;
+    if (!oldest) {
+      this.totals.record('acquireTimeouts');
+      throw new SessionPoolExhaustedError(
+        `No session to upstream "${forBucket.target.name}" could be opened: the gateway's limit of ` +
+          `${maxTotal} upstream sessions is reached and every one is busy`,
+      );
+    }
+    const bucket = oldest.bucket;
+    bucket.idle.splice(bucket.idle.indexOf(oldest), 1);
+    this.retire(oldest, 'capacity');
+    this.dropIfEmpty(bucket);
   }
 
   /** Opens a session for a slot already counted in `bucket.opening`. */

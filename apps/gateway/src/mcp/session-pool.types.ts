@@ -29,6 +29,8 @@ export interface SessionPoolMetrics {
     closedIdle: number;
     closedAge: number;
     closedBroken: number;
+    /** Idle sessions closed to keep the pool within its total limit. */
+    closedForCapacity: number;
     acquireTimeouts: number;
   };
 }

@@ -19,7 +19,7 @@ export function testAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     healthCheckIntervalSeconds: 60,
     pollConcurrency: 4,
     upstreamTimeoutMs: 2_000,
-    sessionPool: { maxPerKey: 2, idleTtlSeconds: 60, maxAgeSeconds: 600 },
+    sessionPool: { maxPerKey: 2, maxTotal: 1000, idleTtlSeconds: 60, maxAgeSeconds: 600 },
     upstreamBlockPrivate: false,
     shutdownGraceMs: 1_000,
     ...overrides,
