@@ -71,6 +71,24 @@ const CASES: BadRequestCase[] = [
     message: /name: must be a string.*enabled: must be true or false/,
   },
   {
+    title: 'a name with a right-to-left override, named as U+202E and never written raw',
+    ...post({ name: 'evil\u202egnp.exe', url: UPSTREAM }),
+    status: 400,
+    message: /^name: must contain printable characters only: U\+202E is a format character [^\u202e]*$/,
+  },
+  {
+    title: 'a name with a C1 control (CSI)',
+    ...post({ name: 'red\u009b31m', url: UPSTREAM }),
+    status: 400,
+    message: /^name: must contain printable characters only: U\+009B is a control character$/,
+  },
+  {
+    title: 'secretPath that is not a boolean',
+    ...post({ name: 'bad', url: UPSTREAM, secretPath: 'yes' }),
+    status: 400,
+    message: /^secretPath: must be true or false$/,
+  },
+  {
     title: 'an unknown transport',
     ...post({ name: 'bad', url: UPSTREAM, transport: 'carrier-pigeon' }),
     status: 400,
@@ -125,7 +143,7 @@ const CASES: BadRequestCase[] = [
     path: '/gateways/:id',
     body: {},
     status: 400,
-    message: /must change at least one of name, url, transport, enabled/,
+    message: /must change at least one of name, url, secretPath, transport, enabled/,
   },
   {
     title: 'an update with a wrong type',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AdminApi, type ClassificationView, type GatewayView, type HttpAnswer } from './support/admin-api';
 import { createSqliteDatabase, E2E_REDIS_URL, RedisNamespace, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
@@ -8,15 +9,25 @@ import {
   unusedPort,
   type CredentialCheckingProxy,
   type ExpectedCredentials,
+  type SecretPathProxy,
 } from './support/upstream-fleet';
 
 const CREDENTIALS: ExpectedCredentials = { apiKey: 'CANARY123', user: 'svc-user', password: 'PaSSw0rd-XYZZY' };
+/** API keys in the path of an upstream registered with `secretPath`: the right one, and one the server refuses. */
+const PATH_KEY = 'PATHCANARY-4d1f9e';
+const WRONG_PATH_KEY = 'PATHCANARY-0badc0';
 /** Every form a credential could leak in: as sent, and as the HTTP Basic header carries it. */
 const SECRETS = [
   CREDENTIALS.apiKey,
   CREDENTIALS.password,
   Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64'),
+  // Both path keys share this, so a search for it finds either, whole or cut short.
+  'PATHCANARY',
+  Buffer.from(PATH_KEY).toString('base64'),
 ];
+/** What the canonical URL of a secret path holds instead of the path. */
+const pathDigest = (key: string): string =>
+  `path-sha256-${createHash('sha256').update(`/${key}/mcp`).digest('hex').slice(0, 32)}`;
 
 function leaksIn(text: string): string[] {
   return SECRETS.filter((secret) => text.includes(secret));
@@ -35,6 +46,9 @@ describe('credentials in a registered upstream URL', () => {
   let vault: GatewayView;
   let refused: GatewayView;
   let down: GatewayView;
+  let pathGuard: SecretPathProxy;
+  let keyed: GatewayView;
+  let wrongKey: GatewayView;
 
   const record = async (method: string, path: string, body?: unknown): Promise<HttpAnswer> => {
     const answer = await admin.request(method, path, body);
@@ -64,6 +78,13 @@ describe('credentials in a registered upstream URL', () => {
       .body as GatewayView;
     const downUrl = guard.urlWith(CREDENTIALS).replace(`:${guard.port}/`, `:${await unusedPort()}/`);
     down = (await record('POST', '/gateways', { name: 'down', url: downUrl })).body as GatewayView;
+    pathGuard = await fleet.pathGuard(await fleet.start('keyed'), PATH_KEY);
+    keyed = (await record('POST', '/gateways', { name: 'keyed', url: pathGuard.urlWith(PATH_KEY), secretPath: true }))
+      .body as GatewayView;
+    // The same server under a key it refuses: a 404 that echoes the path back.
+    wrongKey = (
+      await record('POST', '/gateways', { name: 'wrong-key', url: pathGuard.urlWith(WRONG_PATH_KEY), secretPath: true })
+    ).body as GatewayView;
     mcp = await FederationClient.connect(gateway.baseUrl);
   });
 
@@ -76,8 +97,15 @@ describe('credentials in a registered upstream URL', () => {
   });
 
   it('are stored for dialling but shown nowhere in the registration answer', () => {
-    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
     expect(vault).toMatchObject({ name: 'vault', url: `http://127.0.0.1:${guard.port}/mcp`, hasCredentials: true });
+    // A secret path is shown as its digest: one per key, so the two registrations stay two servers.
+    expect(keyed).toMatchObject({
+      url: `http://127.0.0.1:${pathGuard.port}/${pathDigest(PATH_KEY)}`,
+      secretPath: true,
+      hasCredentials: true,
+    });
+    expect(wrongKey.url).toBe(`http://127.0.0.1:${pathGuard.port}/${pathDigest(WRONG_PATH_KEY)}`);
     expect(answers.flatMap((a) => leaksIn(a.text))).toEqual([]);
   });
 
@@ -95,6 +123,19 @@ describe('credentials in a registered upstream URL', () => {
     expect(guard.rejected).toBe(0);
   });
 
+  it('reach an upstream with the key in its path on every call through /mcp', async () => {
+    await pollUntil(
+      'the keyed tools in /mcp',
+      () => mcp.toolNames(),
+      (names) => names.includes('keyed__echo'),
+    );
+    await expect(mcp.callTool(federatedName('keyed', 'echo'), { text: 'through the path key' })).resolves.toEqual({
+      text: 'through the path key',
+      isError: false,
+    });
+    expect(pathGuard.accepted).toBeGreaterThan(0);
+  });
+
   it('stay out of tool errors, health errors and refresh errors that echo them back', async () => {
     guard.refuseAll = true;
     try {
@@ -106,10 +147,14 @@ describe('credentials in a registered upstream URL', () => {
     } finally {
       guard.refuseAll = false;
     }
-    for (const id of [refused.id, down.id]) await admin.waitForHealthResult(id, false);
+    for (const id of [refused.id, down.id, wrongKey.id]) await admin.waitForHealthResult(id, false);
     const refusedView = await record('GET', `/gateways/${refused.id}`);
     // The upstream's echo of the credentials made it into the stored error, masked.
     expect((refusedView.body as GatewayView).lastHealthError).toMatch(/bad credentials for \/mcp\?\*\*\*/);
+    // So did the echo of the path key.
+    const wrongKeyView = await record('GET', `/gateways/${wrongKey.id}`);
+    expect((wrongKeyView.body as GatewayView).lastHealthError).toMatch(/no such path \/\*\*\*/);
+    await record('POST', `/gateways/${wrongKey.id}/refresh`);
     expect(answers.flatMap((a) => leaksIn(a.text))).toEqual([]);
   });
 
@@ -118,13 +163,18 @@ describe('credentials in a registered upstream URL', () => {
     await record('PATCH', `/gateways/${vault.id}`, { name: 'vault-renamed' });
     // Re-sending the URL (a credential rotation) answers with the canonical URL only.
     await record('PATCH', `/gateways/${vault.id}`, { url: guard.urlWith(CREDENTIALS) });
+    await record('PATCH', `/gateways/${keyed.id}`, { name: 'keyed-renamed' });
+    await record('PATCH', `/gateways/${keyed.id}`, { url: pathGuard.urlWith(PATH_KEY) });
+    await record('PATCH', `/gateways/${keyed.id}`, { name: 'keyed' });
     await record('GET', '/gateways');
-    for (const id of [vault.id, refused.id, down.id]) {
+    for (const id of [vault.id, refused.id, down.id, keyed.id, wrongKey.id]) {
       await record('GET', `/gateways/${id}`);
       await record('GET', `/gateways/${id}/tools`);
     }
-    const published = (v: ClassificationView): boolean => v.metadata !== null && v.cold.length === 3;
-    await pollUntil('a published classification', () => admin.classification(), published);
+    const published = (v: ClassificationView): boolean => v.metadata !== null && v.hot.length + v.cold.length === 5;
+    const classification = await pollUntil('a published classification', () => admin.classification(), published);
+    // The upstreams with a secret path are ranked and published under their digests.
+    expect([...classification.hot, ...classification.cold]).toEqual(expect.arrayContaining([keyed.url, wrongKey.url]));
     await record('GET', '/classification');
     answers.push(await admin.request('GET', '/health', undefined, { token: null }));
 
@@ -138,7 +188,10 @@ describe('credentials in a registered upstream URL', () => {
     const keys = await namespace.keys();
     expect(keys).toContain(`${namespace.prefix}:server_classification:cold`);
     expect(keys.some((key) => key.includes(':server_poll_state:'))).toBe(true);
-    expect(leaksIn(await namespace.dump())).toEqual([]);
+    const dump = await namespace.dump();
+    expect(dump).toContain(pathDigest(PATH_KEY));
+    expect(leaksIn(keys.join('\n'))).toEqual([]);
+    expect(leaksIn(dump)).toEqual([]);
   });
 
   it('appear in no log line, from start to shutdown', async () => {
@@ -148,6 +201,8 @@ describe('credentials in a registered upstream URL', () => {
     // The log did talk about these upstreams (so the search is not vacuous), just without their secrets.
     expect(output).toContain('registered upstream');
     expect(output).toMatch(/refused is unhealthy/);
+    expect(output).toMatch(/wrong-key is unhealthy: .*no such path \/\*\*\*/);
+    expect(output).toContain(pathDigest(PATH_KEY));
     expect(leaksIn(output)).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
 export const commonMessages = {
   deadlineExceeded: (what: string, ms: number) => `${what} timed out after ${ms} ms`,
   unknownError: () => 'unknown error',
+  notPrintable: (codePoint: string, description: string) =>
+    `must contain printable characters only: ${codePoint} is ${description}`,
   runFailed: (task: string, reason: string) => `${task} failed: ${reason}`,
   alreadyRunning: (task: string) => `${task} is already running`,
   invalidPeriod: (task: string, field: string, value: unknown) =>

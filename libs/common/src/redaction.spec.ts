@@ -31,6 +31,7 @@ describe('redactSecrets', () => {
 
   it('bounds the length of what it returns', () => {
     expect(redactSecrets('x'.repeat(5000)).length).toBe(MAX_ERROR_TEXT_LENGTH);
+    expect(redactSecrets('x'.repeat(5000), undefined, { maxLength: 200 })).toBe(`${'x'.repeat(199)}…`);
   });
 
   it('takes the message of anything thrown', () => {
@@ -83,5 +84,79 @@ describe('redactSecrets of an upstream error', () => {
     expect(redactSecrets('connect ECONNREFUSED 127.0.0.1:9', 'http://127.0.0.1:9/mcp')).toBe(
       'connect ECONNREFUSED 127.0.0.1:9',
     );
+  });
+});
+
+describe('redactSecrets of a key with + / = (form decoding turns + into a space)', () => {
+  const KEY = 'AbC+dEf/GhI=';
+  const basic = Buffer.from(`svc:${KEY}`).toString('base64');
+  const inQuery = `https://up.example/mcp?key=${KEY}`;
+  const inUserInfo = `https://svc:${encodeURIComponent(KEY)}@up.example/mcp`;
+
+  it.each([
+    ['as written', inQuery, KEY],
+    ['form-decoded, + as a space', inQuery, 'AbC dEf/GhI='],
+    ['percent-encoded', inQuery, 'AbC%2BdEf%2FGhI%3D'],
+    ['percent-encoded in lower case', inQuery, 'AbC%2bdEf%2fGhI%3d'],
+    ['form-encoded from the space', inQuery, 'AbC+dEf%2FGhI%3D'],
+    ['as the user info holds it', inUserInfo, 'AbC%2BdEf%2FGhI%3D'],
+    ['decoded from the user info', inUserInfo, KEY],
+    ['in a Basic header', inUserInfo, basic],
+    ['in base64url', inUserInfo, basic.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')],
+  ])('masks it %s (%s)', (_form, url, echoed) => {
+    const out = redactSecrets(`upstream said: bad key "${echoed}" (401)`, url);
+    expect(out).toBe('upstream said: bad key "***" (401)');
+  });
+
+  it('masks the key inside a larger base64 text, at any offset', () => {
+    for (const before of ['', 'x', 'xy', 'Authorization: Basic svc:']) {
+      const blob = Buffer.from(`${before}${KEY} trailing`).toString('base64');
+      // The characters of the blob that carry the key's bits alone (6 bits each).
+      const keyBits = [8 * before.length, 8 * (before.length + KEY.length)];
+      const keyChars = blob.slice(Math.ceil(keyBits[0] / 6), Math.floor(keyBits[1] / 6));
+      expect(redactSecrets(`echo ${blob}`, inQuery)).not.toContain(keyChars);
+      expect(redactSecrets(`echo ${blob}`, inUserInfo)).not.toContain(keyChars);
+    }
+  });
+});
+
+describe('redactSecrets of a secret path', () => {
+  const url = 'https://up.example:8443/v1/sk-PATH-KEY-9/mcp?region=eu';
+
+  it('masks the path and its segments, in every form, when the path is secret', () => {
+    const text =
+      'POST https://up.example:8443/v1/sk-PATH-KEY-9/mcp failed: no route v1/sk-PATH-KEY-9/mcp ' +
+      `(sk-PATH-KEY-9, ${encodeURIComponent('/v1/sk-PATH-KEY-9/mcp')}, ${Buffer.from('/v1/sk-PATH-KEY-9/mcp').toString('base64')})`;
+    const out = redactSecrets(text, url, { secretPath: true });
+    expect(out).not.toMatch(/sk-PATH-KEY-9|PATH-KEY/);
+    expect(out).not.toContain(Buffer.from('/v1/sk-PATH-KEY-9/mcp').toString('base64'));
+    expect(out).toMatch(/^POST https:\/\/up\.example:8443\/\*\*\* failed: no route \*\*\*/);
+  });
+
+  it('leaves the path alone when it is not secret', () => {
+    expect(redactSecrets('no route /v1/sk-PATH-KEY-9/mcp', url)).toBe('no route /v1/sk-PATH-KEY-9/mcp');
+  });
+});
+
+describe('redactSecrets masking rules', () => {
+  it('masks overlapping secrets whole, not one after the other', () => {
+    const out = redactSecrets('got abcdef-ghijkl here', 'https://up.example/?a=abcdef-gh&b=ef-ghijkl');
+    expect(out).toBe('got *** here');
+  });
+
+  it('masks a secret holding the mask character, even where the mask would complete it', () => {
+    const url = 'https://up.example/?a=x**&b=***y';
+    for (const text of ['x**', 'xx**', 'x***y', '***y', 'x**x**']) {
+      const out = redactSecrets(`[${text}]`, url);
+      expect(out).not.toMatch(/x\*\*|\*\*\*y/);
+    }
+  });
+
+  // The minimum-length rule (secret-forms.ts): one and two characters are everywhere in messages.
+  it('masks forms of three characters and more, and leaves shorter ones', () => {
+    expect(redactSecrets('an id of 42 is ok', 'https://up.example/?id=42')).toBe('an id of 42 is ok');
+    expect(redactSecrets('an id of 421 is ok', 'https://up.example/?id=421')).toBe('an id of *** is ok');
+    // A short secret's longer forms still go: é is %C3%A9 in the URL.
+    expect(redactSecrets('key %C3%A9 / %c3%a9', 'https://up.example/?k=%C3%A9')).toBe('key *** / ***');
   });
 });

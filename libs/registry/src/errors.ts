@@ -24,11 +24,11 @@ export class InvalidUpstreamUrlError extends Error {
   }
 }
 
-/** A polling override (`pin`, `discoveryIntervalSeconds`) has a value the registry does not take. */
+/** A name or a polling override (`pin`, `discoveryIntervalSeconds`) has a value the registry does not take. */
 export class InvalidUpstreamSettingError extends Error {
   override readonly name = 'InvalidUpstreamSettingError';
   constructor(
-    readonly field: 'pin' | 'discoveryIntervalSeconds',
+    readonly field: 'name' | 'pin' | 'discoveryIntervalSeconds',
     readonly reason: string,
   ) {
     super(messages.invalidSetting(field, reason));

@@ -12,6 +12,7 @@ const TARGET_SELECT = {
   name: true,
   url: true,
   connectionUrl: true,
+  secretPath: true,
   transport: true,
   enabled: true,
   lastHealthOk: true,
@@ -85,11 +86,14 @@ export class GatewayRepository {
     return row === null ? null : toRegisteredUpstream(row);
   }
 
-  /** The connection URL and last health result of one upstream, for redaction and health bookkeeping. */
-  findHealthState(id: string): Promise<Pick<Gateway, 'id' | 'connectionUrl' | 'lastHealthOk'> | null> {
+  /** The connection URL (and whether its path is secret) and last health result of one upstream, for redaction and health bookkeeping. */
+  findHealthState(id: string): Promise<Pick<Gateway, 'id' | 'connectionUrl' | 'secretPath' | 'lastHealthOk'> | null> {
     if (!isUpstreamId(id)) return Promise.resolve(null);
     return this.writes.read(() =>
-      this.rows.findOne({ where: { id }, select: { id: true, connectionUrl: true, lastHealthOk: true } }),
+      this.rows.findOne({
+        where: { id },
+        select: { id: true, connectionUrl: true, secretPath: true, lastHealthOk: true },
+      }),
     );
   }
 
@@ -117,6 +121,7 @@ function toRegisteredUpstream(row: Gateway): RegisteredUpstream {
     name: row.name,
     url: row.url,
     connectionUrl: row.connectionUrl,
+    secretPath: row.secretPath,
     transport: row.transport,
     enabled: row.enabled,
     lastHealthOk: row.lastHealthOk,

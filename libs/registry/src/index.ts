@@ -2,6 +2,7 @@ export { Gateway } from './entities/gateway.entity';
 export { Tool } from './entities/tool.entity';
 export { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
 export { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
+export { AddUpstreamSecretPath1767398400000 } from './migrations/1767398400000-add-upstream-secret-path';
 export { REGISTRY_ENTITIES, REGISTRY_MIGRATIONS } from './registry-schema';
 export {
   databaseLimits,
@@ -38,11 +39,16 @@ export {
 } from './errors';
 export { isDiscoveryIntervalSeconds, isUpstreamPin, MAX_DISCOVERY_INTERVAL_SECONDS } from './polling-overrides';
 export { isUpstreamId } from './upstream-id';
+export { assertUpstreamName, upstreamNameProblem } from './upstream-name';
 export {
   canonicalUpstreamUrl,
+  isSameUpstreamAddress,
   MAX_UPSTREAM_URL_LENGTH,
   parseUpstreamUrl,
+  SECRET_PATH_DIGEST_LENGTH,
+  secretPathDigest,
   type ParsedUpstreamUrl,
+  type UpstreamUrlOptions,
 } from './upstream-url';
 export {
   checkUpstreamAddress,

@@ -1,9 +1,10 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createRegistryDataSource } from './data-source-factory';
 import { registryDataSourceOptions } from './data-source-options';
 import { Gateway } from './entities/gateway.entity';
 import { Tool } from './entities/tool.entity';
 import { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
+import { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 import { REGISTRY_MIGRATIONS } from './registry-schema';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
 
@@ -17,13 +18,17 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
     return dataSource;
   };
 
-  /** A registry as the first release left it: the first migration only. */
-  const startFirstRelease = async (): Promise<DataSource> => {
-    const options = { ...registryDataSourceOptions(db.config), migrations: [CreateRegistry1767225600000] };
-    const dataSource = await createRegistryDataSource(options);
+  /** A registry as an earlier release left it: only the migrations given. */
+  const startRelease = async (migrations: NonNullable<DataSourceOptions['migrations']>): Promise<DataSource> => {
+    const dataSource = await createRegistryDataSource({ ...registryDataSourceOptions(db.config), migrations });
     open.push(dataSource);
     return dataSource;
   };
+  /** A registry as the first release left it: the first migration only. */
+  const startFirstRelease = (): Promise<DataSource> => startRelease([CreateRegistry1767225600000]);
+  /** A registry as the release before secret paths left it. */
+  const startOverridesRelease = (): Promise<DataSource> =>
+    startRelease([CreateRegistry1767225600000, AddUpstreamPollingOverrides1767312000000]);
 
   const columnsOf = async (dataSource: DataSource, table: string): Promise<string[]> => {
     const runner = dataSource.createQueryRunner();
@@ -72,6 +77,7 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
           'url',
           'pin',
           'discoveryIntervalSeconds',
+          'secretPath',
         ].sort(),
       );
       expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({
@@ -145,12 +151,64 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       pin: 'hot',
       discoveryIntervalSeconds: 60,
     });
+    // The secret-path migration comes off first, then the overrides.
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     const columns = await columnsOf(dataSource, 'gateways');
     expect(columns).not.toContain('pin');
     expect(columns).not.toContain('discoveryIntervalSeconds');
     const rows: { name: string }[] = await dataSource.query('SELECT "name" FROM "gateways"');
     expect(rows).toEqual([{ name: 'pinned' }]);
+  });
+
+  it('adds secretPath to a database of the previous release; its rows read with the option off and keep their URL', async () => {
+    const old = await startOverridesRelease();
+    const id = '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f';
+    await old.query(
+      `INSERT INTO "gateways" ("id", "name", "url", "connectionUrl", "hasCredentials", "transport", "enabled", "pin")
+       VALUES ('${id}', 'old', 'https://up.example/v1/KEY123/mcp', 'https://up.example/v1/KEY123/mcp', false, 'streamablehttp', true, 'hot')`,
+    );
+    expect(await columnsOf(old, 'gateways')).not.toContain('secretPath');
+    await old.destroy();
+
+    const upgraded = await start();
+    expect(await columnsOf(upgraded, 'gateways')).toContain('secretPath');
+    expect(await upgraded.getRepository(Gateway).findOneByOrFail({ id })).toMatchObject({
+      name: 'old',
+      url: 'https://up.example/v1/KEY123/mcp',
+      secretPath: false,
+      pin: 'hot',
+    });
+    // A row written without the column (an older worker of a mixed fleet) gets it off, too.
+    await upgraded.query(
+      `INSERT INTO "gateways" ("id", "name", "url", "connectionUrl", "transport", "enabled")
+       VALUES ('3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e60', 'older', 'https://up.example/', 'https://up.example/', 'sse', true)`,
+    );
+    expect(
+      (await upgraded.getRepository(Gateway).findOneByOrFail({ id: '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e60' }))
+        .secretPath,
+    ).toBe(false);
+  });
+
+  it('reverts the secret path migration to the previous schema, keeping the rows', async () => {
+    const dataSource = await start();
+    await dataSource.getRepository(Gateway).insert({
+      id: '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f',
+      name: 'hidden',
+      url: 'https://up.example/path-sha256-00000000000000000000000000000000',
+      connectionUrl: 'https://up.example/v1/KEY123/mcp',
+      secretPath: true,
+      transport: 'streamablehttp',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      pin: 'cold',
+    });
+    await dataSource.undoLastMigration();
+    const columns = await columnsOf(dataSource, 'gateways');
+    expect(columns).not.toContain('secretPath');
+    expect(columns).toContain('pin');
+    const rows: { name: string; pin: string }[] = await dataSource.query('SELECT "name", "pin" FROM "gateways"');
+    expect(rows).toEqual([{ name: 'hidden', pin: 'cold' }]);
   });
 
   it('reverts its migrations cleanly', async () => {

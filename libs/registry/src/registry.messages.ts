@@ -1,11 +1,15 @@
+import { escapeNonPrintable } from '@app/common';
+
 /**
  * Every log line and error text of the registry, as small factories: one tone, and tests
  * assert through them. Messages never quote a URL that may carry credentials. The admin API
- * calls an upstream a "gateway" (its resource name), so the texts that reach it do too.
+ * calls an upstream a "gateway" (its resource name), so the texts that reach it do too. Names
+ * are quoted with their non-printable characters escaped (rows stored before names had to be
+ * printable may hold some).
  */
 export const registryMessages = {
   notFound: () => 'gateway not found',
-  nameTaken: (name: string) => `a gateway named "${name}" already exists`,
+  nameTaken: (name: string) => `a gateway named "${escapeNonPrintable(name)}" already exists`,
   invalidUrl: (reason: string) => `url ${reason}`,
   invalidSetting: (field: string, reason: string) => `${field} ${reason}`,
   storageFailed: (operation: string, driverMessage: string) => `registry ${operation} failed: ${driverMessage}`,
@@ -21,7 +25,8 @@ export const registryMessages = {
     `registry database still unavailable (attempt ${attempt}): ${reason}`,
   databaseConnected: (attempts: number) => `registry database connected after ${attempts} attempts`,
 
-  registered: (id: string, name: string, url: string) => `registered upstream ${id} "${name}" at ${url}`,
+  registered: (id: string, name: string, url: string) =>
+    `registered upstream ${id} "${escapeNonPrintable(name)}" at ${url}`,
   updated: (id: string, fields: readonly string[]) => `updated upstream ${id}: ${fields.join(', ')}`,
   deleted: (id: string) => `deleted upstream ${id}`,
 

@@ -1,7 +1,7 @@
 import { QueryFailedError, TypeORMError } from 'typeorm';
 import { RegistryStorageError, RegistryUnavailableError } from './errors';
 import { registryMessages as messages } from './registry.messages';
-import { errorMessage, redactSecrets } from '@app/common';
+import { errorMessage, redactSecrets, type SecretUrlOptions } from '@app/common';
 
 /** A unique constraint rejected the write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
 export function isUniqueViolation(error: unknown): boolean {
@@ -14,11 +14,16 @@ export function isUniqueViolation(error: unknown): boolean {
  * The driver's message only, redacted: a QueryFailedError also holds the query's parameters,
  * which must not travel on to loggers and exception filters.
  */
-export function toStorageError(operation: string, error: unknown, connectionUrl?: string): Error {
+export function toStorageError(
+  operation: string,
+  error: unknown,
+  connectionUrl?: string,
+  secrets: SecretUrlOptions = {},
+): Error {
   if (!(error instanceof QueryFailedError)) return error instanceof Error ? error : new Error(String(error));
   const driverMessage = (error.driverError as { message?: unknown } | undefined)?.message;
   const message = typeof driverMessage === 'string' ? driverMessage : messages.queryFailed();
-  return new RegistryStorageError(operation, redactSecrets(message, connectionUrl));
+  return new RegistryStorageError(operation, redactSecrets(message, connectionUrl, secrets));
 }
 
 /** SQLite refused a write because another connection (another worker) held the lock. */

@@ -44,10 +44,15 @@ export interface UpstreamRef {
 export interface UpstreamInfo {
   id: string;
   name: string;
-  /** Canonical URL: the registered one without user info, query and fragment. */
+  /**
+   * Canonical URL: the registered one without user info, query and fragment; with `secretPath`,
+   * `scheme://host[:port]/path-sha256-<32 hex>` instead of the path.
+   */
   url: string;
-  /** Whether the registered URL carries user info or a query (stored, never shown). */
+  /** Whether the registered URL carries user info, a query or a secret path (stored, never shown). */
   hasCredentials: boolean;
+  /** The registered URL's path is treated as a secret: shown, logged and published only as a digest. */
+  secretPath: boolean;
   transport: UpstreamTransport;
   enabled: boolean;
   createdAt: Date;
@@ -68,10 +73,12 @@ export interface UpstreamInfo {
 export interface UpstreamTarget {
   id: string;
   name: string;
-  /** Canonical URL without credentials; safe to log. */
+  /** Canonical URL without credentials (and without the path when it is secret); safe to log. */
   url: string;
-  /** The URL actually dialled; may carry credentials in user info or the query. */
+  /** The URL actually dialled; may carry credentials in user info, the query or (see secretPath) the path. */
   connectionUrl: string;
+  /** The path of `connectionUrl` is a secret: redaction masks it as it does user info and query. */
+  secretPath: boolean;
   transport: UpstreamTransport;
 }
 
@@ -94,6 +101,8 @@ export interface RegisteredUpstreamWithTools extends RegisteredUpstream {
 export interface CreateUpstreamInput {
   name: string;
   url: string;
+  /** The URL path is a secret (an API key in the path); false when absent. */
+  secretPath?: boolean;
   transport?: UpstreamTransport;
   enabled?: boolean;
   /** Null (or absent) follows usage. */
@@ -106,6 +115,8 @@ export interface CreateUpstreamInput {
 export interface UpdateUpstreamInput {
   name?: string;
   url?: string;
+  /** Switches the secrecy of the path (of the new URL when `url` is given too, else of the stored one). */
+  secretPath?: boolean;
   transport?: UpstreamTransport;
   enabled?: boolean;
   /** Null clears the pin: follow usage. */

@@ -8,6 +8,7 @@ export function toUpstreamInfo(row: Gateway): UpstreamInfo {
     name: row.name,
     url: row.url,
     hasCredentials: row.hasCredentials,
+    secretPath: row.secretPath,
     transport: row.transport,
     enabled: row.enabled,
     createdAt: row.createdAt,

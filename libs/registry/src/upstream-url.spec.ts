@@ -1,5 +1,6 @@
 import { InvalidUpstreamUrlError } from './errors';
-import { MAX_UPSTREAM_URL_LENGTH, parseUpstreamUrl } from './upstream-url';
+import { createHash } from 'node:crypto';
+import { isSameUpstreamAddress, MAX_UPSTREAM_URL_LENGTH, parseUpstreamUrl, secretPathDigest } from './upstream-url';
 
 describe('parseUpstreamUrl', () => {
   it('keeps the full URL for connecting and strips user info, query and fragment from the canonical one', () => {
@@ -53,5 +54,39 @@ describe('parseUpstreamUrl', () => {
     } catch (error) {
       expect(String(error)).not.toContain('CANARY123');
     }
+  });
+});
+
+describe('parseUpstreamUrl with a secret path', () => {
+  const RAW = 'https://user:pass@UP.example:8443/v1/sk-KEY%2Bx y/mcp?api_key=K#frag';
+
+  it('replaces the path with a digest in the canonical URL and keeps it in the connection URL', () => {
+    const parsed = parseUpstreamUrl(RAW, { secretPath: true });
+    const path = '/v1/sk-KEY%2Bx%20y/mcp';
+    const hex = createHash('sha256').update(path).digest('hex').slice(0, 32);
+    expect(parsed).toEqual({
+      connectionUrl: `https://user:pass@up.example:8443${path}?api_key=K#frag`,
+      url: `https://up.example:8443/path-sha256-${hex}`,
+      hasCredentials: true,
+      hostname: 'up.example',
+    });
+    expect(secretPathDigest(path)).toBe(`path-sha256-${hex}`);
+  });
+
+  it('gives the same digest for the same path however it was written, and another for another path', () => {
+    const a = parseUpstreamUrl('https://up.example/v1/KEY one/mcp', { secretPath: true }).url;
+    expect(parseUpstreamUrl('https://other:cred@up.example/v1/KEY%20one/mcp?x=1', { secretPath: true }).url).toBe(a);
+    expect(parseUpstreamUrl('https://up.example/v1/KEY two/mcp', { secretPath: true }).url).not.toBe(a);
+    expect(parseUpstreamUrl('https://up.example:444/v1/KEY one/mcp', { secretPath: true }).url).not.toBe(a);
+  });
+
+  it('counts a secret path as credentials even without user info or query', () => {
+    expect(parseUpstreamUrl('https://up.example/KEY/mcp', { secretPath: true }).hasCredentials).toBe(true);
+    expect(parseUpstreamUrl('https://up.example/KEY/mcp').hasCredentials).toBe(false);
+  });
+
+  it('tells two connection URLs of the same server apart from two servers', () => {
+    expect(isSameUpstreamAddress('https://a:b@up.example/k/mcp?x=1', 'https://up.example/k/mcp')).toBe(true);
+    expect(isSameUpstreamAddress('https://up.example/k/mcp', 'https://up.example/j/mcp')).toBe(false);
   });
 });

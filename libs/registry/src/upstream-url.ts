@@ -1,14 +1,32 @@
+import { createHash } from 'node:crypto';
 import { InvalidUpstreamUrlError } from './errors';
 import { registryMessages as messages } from './registry.messages';
 
 export const MAX_UPSTREAM_URL_LENGTH = 2048;
+/** Hex characters of SHA-256 kept in the canonical URL of an upstream whose path is secret (128 bits). */
+export const SECRET_PATH_DIGEST_LENGTH = 32;
+const SECRET_PATH_PREFIX = 'path-sha256-';
+
+/** How an upstream URL is to be read. */
+export interface UpstreamUrlOptions {
+  /**
+   * The path is a secret (an API key in the path, as some hosted MCP servers have it): the
+   * canonical URL then holds a digest of the path instead of the path.
+   */
+  secretPath?: boolean;
+}
 
 /** A registered upstream URL split into what is stored secretly and what may be shown. */
 export interface ParsedUpstreamUrl {
   /** The full URL as dialled, credentials included (normalized by the WHATWG parser). */
   connectionUrl: string;
-  /** The canonical URL: no user info, query or fragment. Safe for logs, Redis and responses. */
+  /**
+   * The canonical URL: no user info, query or fragment; with `secretPath`, no path either but
+   * `/path-sha256-<32 hex>` (see secretPathDigest). Safe for logs, Redis and responses, and the
+   * upstream's identity in classification.
+   */
   url: string;
+  /** Whether user info, a query or (with `secretPath`) the path is secret. */
   hasCredentials: boolean;
   /** Lower-case host name or IP literal (IPv6 without brackets). */
   hostname: string;
@@ -18,7 +36,7 @@ export interface ParsedUpstreamUrl {
  * Parses an upstream URL: absolute, http or https, with a host, within the length limit.
  * Errors name the problem, never the URL (it may carry credentials).
  */
-export function parseUpstreamUrl(raw: string): ParsedUpstreamUrl {
+export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}): ParsedUpstreamUrl {
   const text = raw.trim();
   if (text === '') throw new InvalidUpstreamUrlError(messages.urlEmpty());
   if (text.length > MAX_UPSTREAM_URL_LENGTH) {
@@ -38,25 +56,51 @@ export function parseUpstreamUrl(raw: string): ParsedUpstreamUrl {
   if (parsed.href.length > MAX_UPSTREAM_URL_LENGTH) {
     throw new InvalidUpstreamUrlError(messages.urlTooLong(MAX_UPSTREAM_URL_LENGTH));
   }
+  const secretPath = options.secretPath ?? false;
   return {
     connectionUrl: parsed.href,
-    url: canonicalUrlOf(parsed),
+    url: canonicalUrlOf(parsed, secretPath),
     // User info and the whole query are treated as secret: API keys hide in arbitrary parameters.
-    hasCredentials: parsed.username !== '' || parsed.password !== '' || parsed.search !== '',
+    hasCredentials: parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || secretPath,
     hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
   };
 }
 
-/** The canonical form of an upstream URL: scheme, host, port and path only. */
-export function canonicalUpstreamUrl(raw: string): string {
-  return parseUpstreamUrl(raw).url;
+/** The canonical form of an upstream URL: scheme, host, port and path (or the path's digest) only. */
+export function canonicalUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}): string {
+  return parseUpstreamUrl(raw, options).url;
 }
 
-function canonicalUrlOf(parsed: URL): string {
+/**
+ * What stands for a secret path in the canonical URL: `path-sha256-` and the first
+ * SECRET_PATH_DIGEST_LENGTH hex characters of SHA-256 over the path as the WHATWG parser
+ * normalizes it (percent-encoded, leading slash included). Unsalted, so it is the same on every
+ * worker and after every restart, and the upstream keeps its Redis identity; two different secret
+ * paths on one host get two different digests, so they stay two servers.
+ */
+export function secretPathDigest(pathname: string): string {
+  const hex = createHash('sha256').update(pathname, 'utf8').digest('hex');
+  return `${SECRET_PATH_PREFIX}${hex.slice(0, SECRET_PATH_DIGEST_LENGTH)}`;
+}
+
+/**
+ * Whether two connection URLs reach the same server: same scheme, host, port and path, whatever
+ * their credentials and whether their paths are secret.
+ */
+export function isSameUpstreamAddress(a: string, b: string): boolean {
+  const address = (raw: string): string => {
+    const parsed = new URL(raw);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  };
+  return address(a) === address(b);
+}
+
+function canonicalUrlOf(parsed: URL, secretPath: boolean): string {
   const copy = new URL(parsed.href);
   copy.username = '';
   copy.password = '';
   copy.search = '';
   copy.hash = '';
+  if (secretPath) copy.pathname = `/${secretPathDigest(parsed.pathname)}`;
   return copy.href;
 }

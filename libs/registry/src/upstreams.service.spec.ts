@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
+import { commonMessages } from '@app/common';
 import {
   InvalidUpstreamSettingError,
   InvalidUpstreamUrlError,
@@ -84,6 +86,7 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
         name: 'alpha',
         url: 'http://127.0.0.1:8001/mcp',
         hasCredentials: false,
+        secretPath: false,
         transport: 'streamablehttp',
         enabled: true,
         createdAt: expect.any(Date),
@@ -112,6 +115,7 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
         name: 'secret',
         url: 'https://up.example/mcp',
         connectionUrl: SECRET_URL,
+        secretPath: false,
         transport: 'sse',
         enabled: false,
         lastHealthOk: null,
@@ -321,6 +325,180 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
           tools: [expect.objectContaining({ name: 'echo' })],
         }),
       ]);
+    });
+  });
+
+  describe('secret path', () => {
+    const PATH_KEY = 'sk-PATH-CANARY-7f3a';
+    const HIDDEN = `https://user:pass@up.example:8443/v1/${PATH_KEY}/mcp?region=eu`;
+    const digestOf = (path: string) => createHash('sha256').update(path).digest('hex').slice(0, 32);
+    const HIDDEN_URL = `https://up.example:8443/path-sha256-${digestOf(`/v1/${PATH_KEY}/mcp`)}`;
+
+    it('is off by default: the canonical URL keeps the path', async () => {
+      const gw = await service.create({ name: 'plain', url: 'https://up.example/v1/visible/mcp' });
+      expect(gw).toMatchObject({ url: 'https://up.example/v1/visible/mcp', secretPath: false, hasCredentials: false });
+    });
+
+    it('replaces the path with its digest wherever the upstream is shown or ranked, and dials the real path', async () => {
+      const gw = await service.create({ name: 'hidden', url: HIDDEN, secretPath: true });
+      expect(gw).toMatchObject({ url: HIDDEN_URL, secretPath: true, hasCredentials: true });
+      const shown = JSON.stringify([
+        gw,
+        await service.get(gw.id),
+        await service.list(),
+        await directory.listEnabledRefs(),
+      ]);
+      expect(shown).not.toContain(PATH_KEY);
+      expect((await directory.listEnabledRefs()).map((ref) => ref.url)).toEqual([HIDDEN_URL]);
+      expect(await service.getTarget(gw.id)).toMatchObject({
+        url: HIDDEN_URL,
+        connectionUrl: HIDDEN,
+        secretPath: true,
+      });
+      expect((await service.listEnabledTargets())[0]).toMatchObject({ connectionUrl: HIDDEN, secretPath: true });
+    });
+
+    it('gives the same canonical URL after a restart, so the Redis identity stays', async () => {
+      const gw = await service.create({ name: 'hidden', url: HIDDEN, secretPath: true });
+      await moduleRef.close();
+      await open();
+      expect((await service.get(gw.id)).url).toBe(HIDDEN_URL);
+      const again = await service.create({ name: 'hidden-again', url: HIDDEN, secretPath: true });
+      expect(again.url).toBe(HIDDEN_URL);
+    });
+
+    it('keeps two secret paths on one host apart, and one path registered twice together', async () => {
+      const a = await service.create({ name: 'a', url: 'https://up.example/key-AAAA/mcp', secretPath: true });
+      const b = await service.create({ name: 'b', url: 'https://up.example/key-BBBB/mcp', secretPath: true });
+      const a2 = await service.create({
+        name: 'a2',
+        url: 'https://other:cred@up.example/key-AAAA/mcp',
+        secretPath: true,
+      });
+      expect(a.url).not.toBe(b.url);
+      expect(a2.url).toBe(a.url);
+      expect(new Set((await directory.listEnabledRefs()).map((ref) => ref.url)).size).toBe(2);
+    });
+
+    it('is switched on and off by update without a new URL, keeping the connection URL and the health result', async () => {
+      const gw = await service.create({ name: 'a', url: HIDDEN });
+      await service.recordHealth(gw.id, true);
+      const hidden = await service.update(gw.id, { secretPath: true });
+      expect(hidden).toMatchObject({ url: HIDDEN_URL, secretPath: true, lastHealthOk: true });
+      expect((await service.getTarget(gw.id)).connectionUrl).toBe(HIDDEN);
+      const shown = await service.update(gw.id, { secretPath: false });
+      expect(shown).toMatchObject({ url: `https://up.example:8443/v1/${PATH_KEY}/mcp`, secretPath: false });
+    });
+
+    it('masks the path in the error stored before it was made secret', async () => {
+      const gw = await service.create({ name: 'a', url: HIDDEN });
+      await service.recordHealth(gw.id, false, new Error(`404 for /v1/${PATH_KEY}/mcp`));
+      expect((await service.get(gw.id)).lastHealthError).toContain(PATH_KEY);
+      const hidden = await service.update(gw.id, { secretPath: true });
+      expect(hidden).toMatchObject({ lastHealthOk: false, lastHealthError: '404 for /***' });
+    });
+
+    it('digests a new path given with update, which is a new server (its health starts over)', async () => {
+      const gw = await service.create({ name: 'a', url: HIDDEN, secretPath: true });
+      await service.recordHealth(gw.id, true);
+      const rotated = await service.update(gw.id, { url: 'https://up.example:8443/v1/sk-NEW-KEY/mcp' });
+      expect(rotated).toMatchObject({ secretPath: true, lastHealthOk: null });
+      expect(rotated.url).toBe(`https://up.example:8443/path-sha256-${digestOf('/v1/sk-NEW-KEY/mcp')}`);
+      expect(JSON.stringify(rotated)).not.toContain('sk-NEW-KEY');
+    });
+
+    it('masks the path and its segments, in every form, in stored and returned error texts', async () => {
+      const gw = await service.create({ name: 'a', url: HIDDEN, secretPath: true });
+      const echo =
+        `POST ${HIDDEN} failed: 404 for /v1/${PATH_KEY}/mcp (key ${PATH_KEY}, ` +
+        `${encodeURIComponent(`/v1/${PATH_KEY}/mcp`)}, ${Buffer.from(PATH_KEY).toString('base64')})`;
+      await service.recordHealth(gw.id, false, new Error(echo));
+      const { lastHealthError } = await service.get(gw.id);
+      expect(lastHealthError).toContain('https://up.example:8443');
+      expect(lastHealthError).not.toContain(PATH_KEY);
+      expect(lastHealthError).not.toContain(Buffer.from(PATH_KEY).toString('base64'));
+      const returned = await service.redactError(gw.id, new Error(echo));
+      expect(returned).not.toContain(PATH_KEY);
+      expect(returned).toContain('***');
+    });
+
+    it('leaves the path in error texts of an upstream whose path is not secret', async () => {
+      const gw = await service.create({ name: 'a', url: HIDDEN });
+      expect(await service.redactError(gw.id, new Error(`no route /v1/${PATH_KEY}/mcp`))).toBe(
+        `no route /v1/${PATH_KEY}/mcp`,
+      );
+    });
+  });
+
+  describe('names', () => {
+    const refused = (codePoint: string, description: string) =>
+      new InvalidUpstreamSettingError('name', commonMessages.notPrintable(codePoint, description));
+
+    it.each([
+      ['U+009B', '\u009b', 'a control character'],
+      ['U+0085', '\u0085', 'a control character'],
+      ['U+2028', '\u2028', 'a line separator'],
+      ['U+2029', '\u2029', 'a paragraph separator'],
+      ['U+202E', '\u202e', 'a format character (bidi control, zero-width character)'],
+      ['U+D800', '\ud800', 'a lone surrogate'],
+      ['U+E000', '\ue000', 'a private-use character'],
+      ['U+0378', '\u0378', 'an unassigned code point'],
+    ])(
+      'refuses a name holding %s at registration and on rename, naming it',
+      async (codePoint, character, description) => {
+        await expect(service.create({ name: `evil${character}name`, url: 'http://127.0.0.1:8001/' })).rejects.toThrow(
+          refused(codePoint, description),
+        );
+        const gw = await service.create({ name: 'fine', url: 'http://127.0.0.1:8001/' });
+        await expect(service.update(gw.id, { name: `evil${character}` })).rejects.toThrow(
+          refused(codePoint, description),
+        );
+        expect((await service.list()).map((g) => g.name)).toEqual(['fine']);
+      },
+    );
+
+    it('takes printable names in any script, with spaces, emoji and punctuation', async () => {
+      for (const name of ['Ünïcödé räksmörgås', 'データ 服务器', 'emoji 🚀 (prod) #1', 'a "quoted" name']) {
+        expect((await service.create({ name, url: 'http://127.0.0.1:8001/' })).name).toBe(name);
+      }
+    });
+
+    it('still reads, lists, renames and deletes a name stored before the rule; texts quoting it escape it', async () => {
+      const id = '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f';
+      await directory.insert({
+        id,
+        name: 'old\u202eevil\u2028name',
+        url: 'http://127.0.0.1:8001/',
+        connectionUrl: 'http://127.0.0.1:8001/',
+        hasCredentials: false,
+        secretPath: false,
+        transport: 'streamablehttp',
+        enabled: true,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        lastHealthOk: null,
+        lastHealthError: null,
+        lastHealthAt: null,
+        lastSeenAt: null,
+        pin: null,
+        discoveryIntervalSeconds: null,
+      });
+      expect((await service.get(id)).name).toBe('old\u202eevil\u2028name');
+      expect(await service.list()).toHaveLength(1);
+      expect((await service.getTarget(id)).name).toBe('old\u202eevil\u2028name');
+      await service.update(id, { enabled: false });
+      await expect(service.create({ name: 'old\u202eevil\u2028name', url: 'http://127.0.0.1:8002/' })).rejects.toThrow(
+        InvalidUpstreamSettingError,
+      );
+      expect(messages.nameTaken('old\u202eevil\u2028name')).toBe(
+        'a gateway named "old\\u202Eevil\\u2028name" already exists',
+      );
+      expect(messages.registered(id, 'x\u009by', 'http://h/')).toBe(
+        `registered upstream ${id} "x\\u009By" at http://h/`,
+      );
+      await service.update(id, { name: 'renamed' });
+      expect((await service.get(id)).name).toBe('renamed');
+      await service.delete(id);
     });
   });
 

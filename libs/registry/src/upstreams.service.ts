@@ -22,7 +22,8 @@ import type {
 } from './types';
 import { toUpstreamInfo } from './upstream-info';
 import { isUpstreamId } from './upstream-id';
-import { parseUpstreamUrl } from './upstream-url';
+import { assertUpstreamName } from './upstream-name';
+import { isSameUpstreamAddress, parseUpstreamUrl } from './upstream-url';
 
 const TOOL_WRITE_ATTEMPTS = 3;
 
@@ -48,7 +49,9 @@ export class UpstreamsService {
   }
 
   async create(input: CreateUpstreamInput): Promise<UpstreamInfo> {
-    const target = parseUpstreamUrl(input.url);
+    assertUpstreamName(input.name);
+    const secretPath = input.secretPath ?? false;
+    const target = parseUpstreamUrl(input.url, { secretPath });
     assertPollingOverrides(input);
     // Registration order is the directory order: two registrations in one millisecond must
     // not fall back to the (random) id to decide it.
@@ -62,6 +65,7 @@ export class UpstreamsService {
         url: target.url,
         connectionUrl: target.connectionUrl,
         hasCredentials: target.hasCredentials,
+        secretPath,
         transport: input.transport ?? 'streamablehttp',
         enabled: input.enabled ?? true,
         createdAt: now,
@@ -75,7 +79,7 @@ export class UpstreamsService {
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UpstreamNameTakenError(input.name);
-      throw toStorageError('create', error, target.connectionUrl);
+      throw toStorageError('create', error, target.connectionUrl, { secretPath });
     }
     this.revisions.bump();
     this.logger.log(messages.registered(id, input.name, target.url));
@@ -91,14 +95,17 @@ export class UpstreamsService {
   }
 
   /**
-   * Renames, enables/disables, moves an upstream, or sets or clears (null) its polling overrides.
-   * A new address or transport resets its health.
+   * Renames, enables/disables, moves an upstream, switches the secrecy of its path, or sets or
+   * clears (null) its polling overrides. A new address or transport resets its health; a path
+   * made secret (or public) changes the canonical URL, not the server, so it keeps its health.
    */
   async update(id: string, patch: UpdateUpstreamInput): Promise<UpstreamInfo> {
+    if (patch.name !== undefined) assertUpstreamName(patch.name);
     assertPollingOverrides(patch);
     const existing = await this.require(this.gateways.findWithConnectionUrl(id), id);
     const changes: QueryDeepPartialEntity<Gateway> = {};
     let connectionUrl = existing.connectionUrl;
+    const secretPath = patch.secretPath ?? existing.secretPath;
     if (patch.name !== undefined && patch.name !== existing.name) changes.name = patch.name;
     if (patch.enabled !== undefined && patch.enabled !== existing.enabled) changes.enabled = patch.enabled;
     if (patch.pin !== undefined && patch.pin !== existing.pin) changes.pin = patch.pin;
@@ -111,26 +118,33 @@ export class UpstreamsService {
       changes.transport = patch.transport;
       moved = true;
     }
-    if (patch.url !== undefined) {
-      const target = parseUpstreamUrl(patch.url);
+    if (patch.url !== undefined || secretPath !== existing.secretPath) {
+      const target = parseUpstreamUrl(patch.url ?? existing.connectionUrl, { secretPath });
+      if (secretPath !== existing.secretPath) changes.secretPath = secretPath;
+      if (target.url !== existing.url) changes.url = target.url;
+      if (target.hasCredentials !== existing.hasCredentials) changes.hasCredentials = target.hasCredentials;
       if (target.connectionUrl !== existing.connectionUrl) {
-        changes.url = target.url;
         changes.connectionUrl = target.connectionUrl;
-        changes.hasCredentials = target.hasCredentials;
         connectionUrl = target.connectionUrl;
         // Rotated credentials alone leave the server, and so its last health result, the same.
-        moved ||= target.url !== existing.url;
+        moved ||= !isSameUpstreamAddress(target.connectionUrl, existing.connectionUrl);
       }
     }
-    const fields = Object.keys(changes).filter((field) => field !== 'connectionUrl');
-    if (fields.length === 0) return toUpstreamInfo(existing);
+    if (Object.keys(changes).length === 0) return toUpstreamInfo(existing);
+    // New credentials alone are logged as a new url: what changed in it is not for the log.
+    const fields = [...new Set(Object.keys(changes).map((field) => (field === 'connectionUrl' ? 'url' : field)))];
     if (moved) Object.assign(changes, { lastHealthOk: null, lastHealthError: null, lastHealthAt: null });
+    else if (changes.secretPath === true && existing.lastHealthError !== null) {
+      // An error stored while the path was shown may quote it: mask it by the new rule.
+      changes.lastHealthError = redactSecrets(existing.lastHealthError, existing.connectionUrl, { secretPath: true });
+    }
     changes.updatedAt = new Date();
     try {
       await this.gateways.update(id, changes);
     } catch (error) {
       if (isUniqueViolation(error) && typeof changes.name === 'string') throw new UpstreamNameTakenError(changes.name);
-      throw toStorageError('update', error, connectionUrl);
+      // A path that was secret before this change, or is after it, is masked either way.
+      throw toStorageError('update', error, connectionUrl, { secretPath: secretPath || existing.secretPath });
     }
     this.revisions.bump();
     this.logger.log(messages.updated(id, fields));
@@ -170,6 +184,7 @@ export class UpstreamsService {
           lastHealthError: redactSecrets(
             error === undefined ? messages.healthCheckFailed() : errorMessage(error),
             row.connectionUrl,
+            { secretPath: row.secretPath },
           ),
           lastHealthAt: now,
         };
@@ -178,10 +193,10 @@ export class UpstreamsService {
     return changed;
   }
 
-  /** The message of an error about this upstream, with its credentials and URLs redacted. */
+  /** The message of an error about this upstream, with its credentials (secret path included) and URLs redacted. */
   async redactError(id: string, error: unknown): Promise<string> {
     const row = await this.gateways.findHealthState(id);
-    return redactError(error, row?.connectionUrl);
+    return redactError(error, row?.connectionUrl, { secretPath: row?.secretPath ?? false });
   }
 
   /**

@@ -6,18 +6,27 @@ import {
   registryMessages,
   UPSTREAM_PINS,
   UPSTREAM_TRANSPORTS,
+  upstreamNameProblem,
 } from '@app/registry';
 import { z } from 'zod';
 
 export const MAX_GATEWAY_NAME_LENGTH = 100;
 
+// Printable as sent, before trimming (trim would quietly drop a leading U+FEFF or a trailing U+2028);
+// the registry's rule and text, which name the character as U+XXXX, never raw.
 const name = z
   .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_GATEWAY_NAME_LENGTH, `must be at most ${MAX_GATEWAY_NAME_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
+  .superRefine((value, ctx) => {
+    const problem = upstreamNameProblem(value);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  })
+  .pipe(
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(MAX_GATEWAY_NAME_LENGTH, `must be at most ${MAX_GATEWAY_NAME_LENGTH} characters`),
+  );
 
 // Syntax and length only (parseUpstreamUrl); whether the target is allowed (SSRF policy, DNS) is UpstreamUrlValidator's call.
 // Messages never quote the value, which may carry credentials.
@@ -38,6 +47,9 @@ const transport = z.enum(UPSTREAM_TRANSPORTS, {
 
 const enabled = z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' });
 
+// The URL's path is a secret (an API key in the path): shown and published only as a digest.
+const secretPath = z.boolean({ invalid_type_error: 'must be true or false' });
+
 // Polling overrides; null means "no override". The texts are the registry's, which checks the same.
 const pin = z.enum(UPSTREAM_PINS, { errorMap: () => ({ message: registryMessages.pinInvalid() }) }).nullable();
 
@@ -55,6 +67,7 @@ export const createGatewaySchema = z
     {
       name,
       url,
+      secretPath: secretPath.default(false),
       transport: transport.default('streamablehttp'),
       enabled: enabled.default(true),
       pin: pin.default(null),
@@ -67,6 +80,7 @@ export const createGatewaySchema = z
 const updateFields = {
   name: name.optional(),
   url: url.optional(),
+  secretPath: secretPath.optional(),
   transport: transport.optional(),
   enabled: enabled.optional(),
   pin: pin.optional(),

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
+  GatewayRepository,
   InvalidUpstreamSettingError,
   registryMessages,
   UpstreamsService,
@@ -156,6 +158,7 @@ describe('Admin API /gateways', () => {
         name: 'alpha',
         url: 'http://127.0.0.1:8001/mcp',
         hasCredentials: false,
+        secretPath: false,
         transport: 'streamablehttp',
         enabled: true,
         createdAt: expect.any(String),
@@ -255,6 +258,57 @@ describe('Admin API /gateways', () => {
     });
   });
 
+  describe('secret paths', () => {
+    const PATH_KEY = 'sk-PATH-CANARY-51f0';
+    const HIDDEN = `https://up.example/v1/${PATH_KEY}/mcp`;
+    const digest = createHash('sha256').update(`/v1/${PATH_KEY}/mcp`).digest('hex').slice(0, 32);
+    const HIDDEN_URL = `https://up.example/path-sha256-${digest}`;
+
+    it('registers a gateway with secretPath and shows the digest of its path, never the path', async () => {
+      const created = await create({ name: 'hidden', url: HIDDEN, secretPath: true }).expect(201);
+      expect(created.body).toMatchObject({ url: HIDDEN_URL, secretPath: true, hasCredentials: true });
+      const id: string = created.body.id;
+      h.refresher.refresh.mockRejectedValueOnce(new Error(`POST ${HIDDEN} failed: 404 no route /v1/${PATH_KEY}/mcp`));
+
+      await h.http().get('/gateways').expect(200);
+      await h.http().get(`/gateways/${id}`).expect(200);
+      await h.http().patch(`/gateways/${id}`).send({ name: 'hidden-renamed' }).expect(200);
+      const refresh = await h.http().post(`/gateways/${id}/refresh`).expect(502);
+      expect(refresh.body.message).toBe('tool refresh failed: POST https://up.example/*** failed: 404 no route /***');
+      const moved = await h
+        .http()
+        .patch(`/gateways/${id}`)
+        .send({ url: HIDDEN.replace(PATH_KEY, `${PATH_KEY}-2`) })
+        .expect(200);
+      expect(moved.body).toMatchObject({
+        secretPath: true,
+        url: expect.stringMatching(/^https:\/\/up\.example\/path-sha256-/),
+      });
+      await create({ name: 'hidden-renamed', url: HIDDEN, secretPath: true }).expect(409);
+
+      for (const body of h.bodies) expect(body).not.toContain(PATH_KEY);
+      expect(h.logs.text()).toContain(HIDDEN_URL);
+      expect(h.logs.text()).not.toContain(PATH_KEY);
+      expect((await h.service.getTarget(id)).connectionUrl).toBe(HIDDEN.replace(PATH_KEY, `${PATH_KEY}-2`));
+    });
+
+    it('is off unless asked for, and can be switched with PATCH alone', async () => {
+      const gw = (await create({ name: 'a', url: HIDDEN }).expect(201)).body;
+      expect(gw).toMatchObject({ url: HIDDEN, secretPath: false });
+      const hidden = await h.http().patch(`/gateways/${gw.id}`).send({ secretPath: true }).expect(200);
+      expect(hidden.body).toMatchObject({ url: HIDDEN_URL, secretPath: true });
+      const typed = await h.http().patch(`/gateways/${gw.id}`).send({ secretPath: 1 }).expect(400);
+      expect(typed.body.message).toBe('secretPath: must be true or false');
+    });
+
+    it('keeps two gateways with different secret paths on one host apart', async () => {
+      const a = (await create({ name: 'a', url: 'https://up.example/key-A/mcp', secretPath: true }).expect(201)).body;
+      const b = (await create({ name: 'b', url: 'https://up.example/key-B/mcp', secretPath: true }).expect(201)).body;
+      expect(a.url).not.toBe(b.url);
+      expect([a.url, b.url].join()).not.toMatch(/key-A|key-B/);
+    });
+  });
+
   describe('validation', () => {
     it.each<[string, Record<string, unknown> | unknown[] | string, string]>([
       ['a missing name', { url: 'http://127.0.0.1:8001/' }, 'name: is required'],
@@ -263,7 +317,52 @@ describe('Admin API /gateways', () => {
       [
         'a name with control characters',
         { name: 'a\nb', url: 'http://127.0.0.1:8001/' },
-        'name: must not contain control characters',
+        'name: must contain printable characters only: U+000A is a control character',
+      ],
+      [
+        'a name with a C1 control (CSI)',
+        { name: 'a\u009b31mb', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+009B is a control character',
+      ],
+      [
+        'a name with a next-line control',
+        { name: 'a\u0085b', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+0085 is a control character',
+      ],
+      [
+        'a name with a line separator, even at its end',
+        { name: 'ab\u2028', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+2028 is a line separator',
+      ],
+      [
+        'a name with a paragraph separator',
+        { name: 'a\u2029b', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+2029 is a paragraph separator',
+      ],
+      [
+        'a name with a right-to-left override',
+        { name: 'evil\u202egnp.exe', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+202E is a format character (bidi control, zero-width character)',
+      ],
+      [
+        'a name with a byte order mark, even at its start',
+        { name: '\ufeffab', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+FEFF is a format character (bidi control, zero-width character)',
+      ],
+      [
+        'a name with a private-use character',
+        { name: 'a\ue000b', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+E000 is a private-use character',
+      ],
+      [
+        'a name with an unassigned code point',
+        { name: 'a\u{10ffff}b', url: 'http://127.0.0.1:8001/' },
+        'name: must contain printable characters only: U+10FFFF is an unassigned code point',
+      ],
+      [
+        'secretPath of the wrong type',
+        { name: 'a', url: 'http://127.0.0.1/', secretPath: 'yes' },
+        'secretPath: must be true or false',
       ],
       ['a missing url', { name: 'a' }, 'url: is required'],
       ['a url of the wrong type', { name: 'a', url: ['http://127.0.0.1/'] }, 'url: must be a string'],
@@ -328,13 +427,47 @@ describe('Admin API /gateways', () => {
       const gw = (await create({ name: 'a', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
       const empty = await h.http().patch(`/gateways/${gw.id}`).send({}).expect(400);
       expect(empty.body.message).toBe(
-        'body: must change at least one of name, url, transport, enabled, pin, discoveryIntervalSeconds',
+        'body: must change at least one of name, url, secretPath, transport, enabled, pin, discoveryIntervalSeconds',
       );
       const bad = await h.http().patch(`/gateways/${gw.id}`).send({ url: 'http://[::ffff:a9fe:a9fe]/' }).expect(400);
       expect(bad.body.message).toBe(`url: ${METADATA_REASON}`);
       const typed = await h.http().patch(`/gateways/${gw.id}`).send({ enabled: 1 }).expect(400);
       expect(typed.body.message).toBe('enabled: must be true or false');
       expect((await h.service.get(gw.id)).url).toBe('http://127.0.0.1:8001/');
+    });
+
+    it('shows no refused name character raw in the answer, and refuses it on PATCH too', async () => {
+      const res = await create({ name: 'x\u202ey', url: 'http://127.0.0.1:8001/' }).expect(400);
+      expect(res.text).not.toMatch(/\u202e/);
+      expect(res.body.errors).toEqual([
+        {
+          field: 'name',
+          message:
+            'must contain printable characters only: U+202E is a format character (bidi control, zero-width character)',
+        },
+      ]);
+      const gw = (await create({ name: 'plain', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
+      const patched = await h.http().patch(`/gateways/${gw.id}`).send({ name: 'a\u2028b' }).expect(400);
+      expect(patched.body.message).toBe('name: must contain printable characters only: U+2028 is a line separator');
+      expect((await h.service.get(gw.id)).name).toBe('plain');
+    });
+
+    it('takes printable names in any script, and still trims spaces', async () => {
+      const res = await create({ name: '  Ünïcödé データ 🚀 (prod)  ', url: 'http://127.0.0.1:8001/' }).expect(201);
+      expect(res.body.name).toBe('Ünïcödé データ 🚀 (prod)');
+    });
+
+    it('serves, renames and deletes a gateway whose name was stored before names had to be printable', async () => {
+      const gw = (await create({ name: 'placeholder', url: 'http://127.0.0.1:8001/' }).expect(201)).body;
+      await h.app.get(GatewayRepository).update(gw.id, { name: 'old\u202eevil\u0085name' });
+      expect((await h.http().get(`/gateways/${gw.id}`).expect(200)).body.name).toBe('old\u202eevil\u0085name');
+      expect((await h.http().get('/gateways').expect(200)).body).toHaveLength(1);
+      await h.http().patch(`/gateways/${gw.id}`).send({ enabled: false }).expect(200);
+      const dup = await create({ name: 'placeholder', url: 'http://127.0.0.1:8002/' }).expect(201);
+      await h.http().patch(`/gateways/${dup.body.id}`).send({ name: 'renamed' }).expect(200);
+      await h.http().patch(`/gateways/${gw.id}`).send({ name: 'fixed' }).expect(200);
+      await h.http().delete(`/gateways/${gw.id}`).expect(204);
+      expect(h.logs.text()).not.toMatch(/[\u202e\u0085]/);
     });
 
     it('answers 409 to a duplicate name, on create and on rename', async () => {

@@ -41,6 +41,7 @@ function upstream(name: string, overrides: Partial<RegisteredUpstreamWithTools> 
     name,
     url: `http://127.0.0.1:1/${name}`,
     connectionUrl: `http://127.0.0.1:1/${name}?key=secret`,
+    secretPath: false,
     transport: 'streamablehttp',
     enabled: true,
     lastHealthOk: true,
@@ -182,6 +183,7 @@ describe('RegistryUpstreamCatalog', () => {
         name: 'sick',
         url: 'http://127.0.0.1:1/sick',
         connectionUrl: 'http://127.0.0.1:1/sick?key=secret',
+        secretPath: false,
         transport: 'streamablehttp',
       });
 

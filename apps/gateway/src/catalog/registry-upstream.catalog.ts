@@ -186,7 +186,14 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
 }
 
 function toTarget(u: RegisteredUpstreamWithTools): UpstreamTarget {
-  return { id: u.id, name: u.name, url: u.url, connectionUrl: u.connectionUrl, transport: u.transport };
+  return {
+    id: u.id,
+    name: u.name,
+    url: u.url,
+    connectionUrl: u.connectionUrl,
+    secretPath: u.secretPath,
+    transport: u.transport,
+  };
 }
 
 function toCatalogUpstream(u: RegisteredUpstreamWithTools): CatalogUpstream {

@@ -1,3 +1,4 @@
+import { escapeNonPrintable, printableProblem } from '@app/common';
 import { z } from 'zod';
 
 const bool = z
@@ -24,6 +25,17 @@ const redisUrl = z
   .trim()
   .refine((v) => /^rediss?:\/\//.test(v), { message: 'expected redis://… or rediss://…' });
 
+/** A name that goes into log lines (and Redis): printable characters only, the offending one named as U+XXXX. */
+const printableName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .superRefine((value, ctx) => {
+    const problem = printableProblem(value);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+
 /** The gateway's environment, validated once at start-up. Names follow the seed's gateway. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4444),
@@ -35,7 +47,7 @@ export const envSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('mcpgateway'),
   ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  INSTANCE_ID: z.string().trim().min(1).max(200).optional(),
+  INSTANCE_ID: printableName.optional(),
   HOT_COLD_CLASSIFICATION_ENABLED: bool.default('true'),
   GATEWAY_AUTO_REFRESH_INTERVAL: seconds(300),
   HOT_SERVER_RATIO: z.coerce.number().min(0).max(1).default(0.2),
@@ -114,7 +126,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      const shown = SECRET_VARS.has(name) ? '' : ` (got ${JSON.stringify(present[name])})`;
+      const shown = SECRET_VARS.has(name) ? '' : ` (got ${escapeNonPrintable(JSON.stringify(present[name]))})`;
       return `  ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

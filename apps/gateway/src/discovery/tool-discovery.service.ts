@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { escapeNonPrintable } from '@app/common';
 import { PollGate } from '@app/classification';
 import { UpstreamsService, type RegisteredUpstream } from '@app/registry';
 import { UpstreamControlClient } from '../mcp';
@@ -61,16 +62,17 @@ export class ToolDiscoveryService implements ToolRefresher {
     const { added, updated, removed } = changes;
     if (added.length + updated.length + removed.length > 0) {
       this.logger.log(
-        `Tools of ${connection.name} changed: ` +
+        `Tools of ${escapeNonPrintable(connection.name)} changed: ` +
           `${describeChanges('added', added)}${describeChanges('updated', updated)}${describeChanges('removed', removed)}`.trim(),
       );
     } else {
-      this.logger.debug(`Tools of ${connection.name} unchanged (${tools.length})`);
+      this.logger.debug(`Tools of ${escapeNonPrintable(connection.name)} unchanged (${tools.length})`);
     }
     return { added, updated, removed, total: tools.length };
   }
 }
 
+/** Tool names are the upstream's own: escaped, so none can rewrite the log line. */
 function describeChanges(label: string, names: string[]): string {
-  return names.length ? ` ${label} [${names.join(', ')}]` : '';
+  return names.length ? ` ${label} [${names.map(escapeNonPrintable).join(', ')}]` : '';
 }

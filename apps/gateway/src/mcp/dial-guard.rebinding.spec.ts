@@ -38,7 +38,7 @@ function rebinding(first: string, later: string): HostResolver & { calls: number
 }
 
 function targetAt(url: string, transport: UpstreamTransport = 'streamablehttp'): UpstreamTarget {
-  return { id: 'gw-named', name: 'named', url, connectionUrl: url, transport };
+  return { id: 'gw-named', name: 'named', url, connectionUrl: url, secretPath: false, transport };
 }
 
 /** `url` with its host replaced by `host` (the port and path stay). */

@@ -11,6 +11,7 @@ const target = (url: string): UpstreamTarget => ({
   name: 'one',
   url,
   connectionUrl: url,
+  secretPath: false,
   transport: 'streamablehttp',
 });
 

@@ -1,4 +1,4 @@
-import { errorMessage } from '@app/common';
+import { errorMessage, escapeNonPrintable } from '@app/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -88,7 +88,7 @@ export class FederationService {
       (await this.catalogTable('tools/call')).resolve(params.name) ??
       (await this.catalogTable('tools/call', true)).resolve(params.name);
     if (!entry) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${escapeNonPrintable(params.name)}`);
     }
     try {
       return await this.pool.withSession(targetOf(entry), identity, (session) =>
@@ -99,7 +99,7 @@ export class FederationService {
         throw new McpError(error.code, error.message);
       }
       const message = safeMessage(error);
-      this.logger.warn(`Tool call ${params.name} failed: ${message}`);
+      this.logger.warn(`Tool call ${escapeNonPrintable(params.name)} failed: ${message}`);
       return { content: [{ type: 'text', text: message }], isError: true };
     }
   }
@@ -170,8 +170,8 @@ function exposedTool(entry: FederatedTool): Tool {
 }
 
 function targetOf(entry: FederatedTool): UpstreamTarget {
-  const { id, name, url, connectionUrl, transport } = entry.upstream;
-  return { id, name, url, connectionUrl, transport };
+  const { id, name, url, connectionUrl, secretPath, transport } = entry.upstream;
+  return { id, name, url, connectionUrl, secretPath, transport };
 }
 
 /** What an MCP client is told when the catalog cannot be read: nothing of the cause. */

@@ -67,6 +67,7 @@ describe('Federation endpoint /mcp', () => {
         name: 'alpha',
         url: alpha.url,
         connectionUrl: alpha.url,
+        secretPath: false,
         transport: 'streamablehttp',
       }),
     );
@@ -76,6 +77,7 @@ describe('Federation endpoint /mcp', () => {
         name: 'beta',
         url: beta.url,
         connectionUrl: `${beta.url}?api_key=${CANARY}`,
+        secretPath: false,
         transport: 'streamablehttp',
       }),
     );
@@ -84,6 +86,7 @@ describe('Federation endpoint /mcp', () => {
       name: 'gamma',
       url: `http://127.0.0.1:${gonePort}/mcp`,
       connectionUrl: `http://svc:pa55word@127.0.0.1:${gonePort}/mcp?api_key=${CANARY}`,
+      secretPath: false,
       transport: 'streamablehttp',
       tools: [
         {
@@ -139,6 +142,7 @@ describe('Federation endpoint /mcp', () => {
         name: 'alpha',
         url: alpha.url,
         connectionUrl: alpha.url,
+        secretPath: false,
         transport: 'streamablehttp',
       }),
     );

@@ -45,6 +45,7 @@ describe('/mcp tools/call on a catalog copy that lags behind', () => {
         name: 'late',
         url: upstream.url,
         connectionUrl: upstream.url,
+        secretPath: false,
         transport: 'streamablehttp',
         tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }],
       },

@@ -6,6 +6,7 @@ import {
   type ListToolsRequest,
   type ListToolsResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { escapeNonPrintable } from '@app/common';
 import type { PooledSession } from './pooled-session';
 import { isSessionFailure, toUpstreamError } from './upstream-error';
 import type { UpstreamSession } from './upstream-session';
@@ -34,7 +35,7 @@ export class SessionLease implements UpstreamSession {
 
   callTool(params: CallToolRequest['params'], options?: RequestOptions): Promise<CallToolResult> {
     // A plain request: the gateway relays results and leaves output-schema checks to its client.
-    return this.track(`Tool call "${params.name}"`, () =>
+    return this.track(`Tool call "${escapeNonPrintable(params.name)}"`, () =>
       this.session.connection.client.request(
         { method: 'tools/call', params },
         CallToolResultSchema,

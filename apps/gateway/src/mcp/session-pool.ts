@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { redactUrl, withTimeout } from '@app/common';
+import { escapeNonPrintable, redactUrl, withTimeout } from '@app/common';
 import { shutdownMessages } from '../lifecycle/shutdown.messages';
 import { SESSION_POOL_OPTIONS, validateSessionPoolOptions, type SessionPoolOptions } from './mcp-options';
 import { poolKeyId, poolKeyOf } from './pool-key';
@@ -366,7 +366,7 @@ export class McpSessionPool implements BeforeApplicationShutdown {
         this.totals.record('acquireTimeouts');
         reject(
           new SessionPoolExhaustedError(
-            `No session to upstream "${bucket.target.name}" became free within ${timeoutMs} ms ` +
+            `No session to upstream "${escapeNonPrintable(bucket.target.name)}" became free within ${timeoutMs} ms ` +
               `(limit ${this.options.maxPerKey} per user and upstream)`,
           ),
         );
@@ -429,5 +429,5 @@ function sizeOf(bucket: KeyBucket): number {
 
 /** Names an upstream for logs by its canonical URL, never by the pool key's connection URL. */
 function describeTarget(target: UpstreamTarget): string {
-  return `"${target.name}" (${redactUrl(target.url)})`;
+  return `"${escapeNonPrintable(target.name)}" (${redactUrl(target.url)})`;
 }

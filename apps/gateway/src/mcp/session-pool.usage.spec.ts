@@ -36,6 +36,7 @@ describe('McpSessionPool usage, as classification reads it', () => {
       name: 'alpha',
       url: alpha.url,
       connectionUrl: `${alpha.url}?api_key=CANARY123`,
+      secretPath: false,
       transport: 'streamablehttp',
     };
     const betaTarget: UpstreamTarget = {
@@ -43,6 +44,7 @@ describe('McpSessionPool usage, as classification reads it', () => {
       name: 'beta',
       url: beta.url,
       connectionUrl: beta.url,
+      secretPath: false,
       transport: 'streamablehttp',
     };
     const hold = deferred();
@@ -81,6 +83,7 @@ describe('McpSessionPool usage, as classification reads it', () => {
       name: 'alpha',
       url: alpha.url,
       connectionUrl: alpha.url,
+      secretPath: false,
       transport: 'streamablehttp',
     };
     await pool.withSession(target, { user: 'ann' }, async () => undefined);

@@ -6,6 +6,7 @@ const upstream = (id: string, name: string, tools: string[]): CatalogUpstream =>
   name,
   url: `http://127.0.0.1/${id}`,
   connectionUrl: `http://127.0.0.1/${id}`,
+  secretPath: false,
   transport: 'streamablehttp',
   tools: tools.map((tool) => ({ name: tool, inputSchema: { type: 'object' } })),
 });

@@ -62,7 +62,7 @@ async function startPagedUpstream(
 }
 
 function pagedTarget(url: string): UpstreamTarget {
-  return { id: 'gw-paged', name: 'paged', url, connectionUrl: url, transport: 'streamablehttp' };
+  return { id: 'gw-paged', name: 'paged', url, connectionUrl: url, secretPath: false, transport: 'streamablehttp' };
 }
 
 describe('UpstreamControlClient', () => {

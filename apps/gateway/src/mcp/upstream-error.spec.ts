@@ -8,6 +8,7 @@ const target: UpstreamTarget = {
   name: 'alpha',
   url: 'http://127.0.0.1:9/mcp',
   connectionUrl: 'http://127.0.0.1:9/mcp?api_key=CANARY123',
+  secretPath: false,
   transport: 'streamablehttp',
 };
 
@@ -38,5 +39,28 @@ describe('upstream errors', () => {
     expect(error.message).toContain('fetch failed (getaddrinfo ENOTFOUND for http://127.0.0.1:9/mcp)');
     expect(error.message).not.toContain('CANARY123');
     expect(error.cause).toBeUndefined();
+  });
+
+  it('mask a secret path and its segments, and name the upstream by its digest URL', () => {
+    const hidden: UpstreamTarget = {
+      ...target,
+      url: 'https://up.example/path-sha256-0123456789abcdef0123456789abcdef',
+      connectionUrl: 'https://up.example/v1/sk-PATH-KEY-77/mcp',
+      secretPath: true,
+    };
+    const echo = new McpError(
+      ErrorCode.InvalidRequest,
+      'Error POSTing to https://up.example/v1/sk-PATH-KEY-77/mcp: no tool for key sk-PATH-KEY-77',
+    );
+    const error = toUpstreamError(echo, hidden, 'Tool call');
+    expect(error.message).toBe(
+      'Tool call on upstream "alpha" (https://up.example/path-sha256-0123456789abcdef0123456789abcdef) failed: ' +
+        'Error POSTing to https://up.example/***: no tool for key ***',
+    );
+  });
+
+  it('name an upstream whose stored name is not printable with its characters escaped', () => {
+    const error = toUpstreamError(new Error('refused'), { ...target, name: 'a\u202eb\u2028c' }, 'Connect');
+    expect(error.message).toBe('Connect on upstream "a\\u202Eb\\u2028c" (http://127.0.0.1:9/mcp) failed: refused');
   });
 });

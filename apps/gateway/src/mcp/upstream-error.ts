@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { DeadlineExceededError, isErrorLike, redactSecrets, redactUrl } from '@app/common';
+import { DeadlineExceededError, escapeNonPrintable, isErrorLike, redactSecrets, redactUrl } from '@app/common';
 import type { UpstreamTarget } from '@app/registry';
 
 /**
@@ -43,8 +43,9 @@ export function toUpstreamError(error: unknown, target: UpstreamTarget, action: 
     return error;
   }
   const kind = failureKind(error);
-  const reason = redactSecrets(describe(error), target.connectionUrl);
-  const message = `${action} on upstream "${target.name}" (${redactUrl(target.url)}) failed: ${reason}`;
+  const reason = redactSecrets(describe(error), target.connectionUrl, { secretPath: target.secretPath });
+  const upstream = `"${escapeNonPrintable(target.name)}" (${redactUrl(target.url)})`;
+  const message = `${action} on upstream ${upstream} failed: ${reason}`;
   const code = kind === 'protocol' && error instanceof McpError ? error.code : undefined;
   return new UpstreamError(message, target.id, kind, code);
 }

@@ -101,7 +101,10 @@ export class DiscoveryPoller implements OnApplicationBootstrap, OnModuleDestroy 
       return true;
     } catch (error) {
       this.failedAt.set(target.id, Date.now());
-      const reason = redactError(error, target.connectionUrl, SHORT_REASON_LENGTH);
+      const reason = redactError(error, target.connectionUrl, {
+        secretPath: target.secretPath,
+        maxLength: SHORT_REASON_LENGTH,
+      });
       const change = this.states.record(target.id, false);
       if (change === 'failed') this.logger.warn(messages.discoveryFailed(target.name, reason));
       else this.logger.debug(messages.discoveryFailedAgain(target.name, reason));

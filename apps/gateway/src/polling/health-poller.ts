@@ -99,7 +99,10 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     this.stats.record('health', ok ? 'performed' : 'failed');
     const change = this.states.record(target.id, ok, target.lastHealthOk);
     if (change === 'failed') {
-      const reason = redactError(failure, target.connectionUrl, SHORT_REASON_LENGTH);
+      const reason = redactError(failure, target.connectionUrl, {
+        secretPath: target.secretPath,
+        maxLength: SHORT_REASON_LENGTH,
+      });
       this.logger.warn(messages.unhealthy(target.name, reason));
     } else if (change === 'recovered') {
       this.logger.log(messages.healthyAgain(target.name));

@@ -1,14 +1,18 @@
+import { escapeNonPrintable } from '@app/common';
+
 /**
  * Every log line of the pollers, as small factories: one tone, and tests assert through them.
- * Upstreams are named by their registered name; reasons come redacted and short.
+ * Upstreams are named by their registered name, its non-printable characters escaped (rows stored
+ * before names had to be printable may hold some); reasons come redacted and short.
  */
 export const pollingMessages = {
-  healthy: (name: string) => `${name} is healthy`,
-  unhealthy: (name: string, reason: string) => `${name} is unhealthy: ${reason}`,
-  healthyAgain: (name: string) => `${name} is healthy again`,
-  discoveryFailed: (name: string, reason: string) => `Tool discovery of ${name} failed: ${reason}`,
-  discoveryFailedAgain: (name: string, reason: string) => `Tool discovery of ${name} still failing: ${reason}`,
-  discoveryRecovered: (name: string) => `Tool discovery of ${name} works again`,
+  healthy: (name: string) => `${escapeNonPrintable(name)} is healthy`,
+  unhealthy: (name: string, reason: string) => `${escapeNonPrintable(name)} is unhealthy: ${reason}`,
+  healthyAgain: (name: string) => `${escapeNonPrintable(name)} is healthy again`,
+  discoveryFailed: (name: string, reason: string) => `Tool discovery of ${escapeNonPrintable(name)} failed: ${reason}`,
+  discoveryFailedAgain: (name: string, reason: string) =>
+    `Tool discovery of ${escapeNonPrintable(name)} still failing: ${reason}`,
+  discoveryRecovered: (name: string) => `Tool discovery of ${escapeNonPrintable(name)} works again`,
   discoveryOff: () => 'Periodic tool discovery is off (AUTO_REFRESH_SERVERS=false)',
 } as const;
 

@@ -6,6 +6,7 @@ export interface GatewayView {
   name: string;
   url: string;
   hasCredentials: boolean;
+  secretPath: boolean;
   transport: 'streamablehttp' | 'sse';
   enabled: boolean;
   lastHealthOk: boolean | null;

@@ -9,6 +9,7 @@ export function targetFor(server: SampleServer, overrides: Partial<UpstreamTarge
     name: server.name,
     url: server.url,
     connectionUrl: server.url,
+    secretPath: false,
     transport: 'streamablehttp',
     ...overrides,
   };

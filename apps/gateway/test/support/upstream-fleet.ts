@@ -5,7 +5,7 @@ import { startSampleServer, type SampleServer } from './sample-mcp-server';
 /** Sample upstream MCP servers started by one spec file, closed together in afterAll. */
 export class UpstreamFleet {
   private readonly servers: SampleServer[] = [];
-  private readonly proxies: CredentialCheckingProxy[] = [];
+  private readonly proxies: { close(): Promise<void> }[] = [];
 
   async start(name: string, tools?: readonly string[]): Promise<SampleServer> {
     const server = await startSampleServer({ name, tools });
@@ -19,6 +19,13 @@ export class UpstreamFleet {
 
   async guard(target: SampleServer, credentials: ExpectedCredentials): Promise<CredentialCheckingProxy> {
     const proxy = await CredentialCheckingProxy.start(target, credentials);
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
+  /** A proxy serving `target` under `/<key>/mcp` only: an API key in the path. */
+  async pathGuard(target: SampleServer, key: string): Promise<SecretPathProxy> {
+    const proxy = await SecretPathProxy.start(target, key);
     this.proxies.push(proxy);
     return proxy;
   }
@@ -101,6 +108,57 @@ export class CredentialCheckingProxy {
     const user = encodeURIComponent(credentials.user);
     const password = encodeURIComponent(credentials.password);
     return `http://${user}:${password}@127.0.0.1:${this.port}/mcp?api_key=${encodeURIComponent(credentials.apiKey)}`;
+  }
+
+  async close(): Promise<void> {
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+/**
+ * A reverse proxy in front of a sample server that serves it under `/<key>/mcp` only, as hosted
+ * MCP servers with the API key in the path do. Any other path is answered 404 with the path echoed
+ * back, as careless servers do, so error texts carry the key back.
+ */
+export class SecretPathProxy {
+  accepted = 0;
+  rejected = 0;
+
+  private constructor(
+    private readonly http: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(target: SampleServer, key: string): Promise<SecretPathProxy> {
+    let proxy: SecretPathProxy | undefined;
+    const http = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://proxy.invalid');
+      if (url.pathname !== `/${key}/mcp`) {
+        if (proxy) proxy.rejected += 1;
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`no such path ${req.url ?? ''}`);
+        return;
+      }
+      if (proxy) proxy.accepted += 1;
+      const upstream = request(
+        { host: '127.0.0.1', port: target.port, method: req.method, path: `/mcp${url.search}`, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      res.on('close', () => upstream.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    proxy = new SecretPathProxy(http, (http.address() as AddressInfo).port);
+    return proxy;
+  }
+
+  /** The upstream URL to register: the key in the path. */
+  urlWith(key: string): string {
+    return `http://127.0.0.1:${this.port}/${key}/mcp`;
   }
 
   async close(): Promise<void> {

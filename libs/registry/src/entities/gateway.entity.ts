@@ -15,7 +15,10 @@ export class Gateway {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
-  /** Canonical URL (no user info, query or fragment): what classification, Redis and logs see. */
+  /**
+   * Canonical URL (no user info, query or fragment; with `secretPath`, a digest instead of the
+   * path): what classification, Redis and logs see.
+   */
   @Column({ type: 'varchar', length: 2048 })
   url!: string;
 
@@ -25,6 +28,10 @@ export class Gateway {
 
   @Column({ type: 'boolean', default: false })
   hasCredentials!: boolean;
+
+  /** The path of `connectionUrl` is a secret too (migration 1767398400000); `url` then holds its digest. */
+  @Column({ type: 'boolean', default: false })
+  secretPath!: boolean;
 
   @Column({ type: 'varchar', length: 32 })
   transport!: UpstreamTransport;
