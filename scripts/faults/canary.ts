@@ -3,7 +3,7 @@ import type { ExpectedCredentials } from '../../apps/gateway/test/support/upstre
 
 /**
  * A credential that must never be shown: a random marker placed in the user name, the password
- * and the query of one registered upstream. `+` is written literally in the URL: in the password
+ * and the query of one registered upstream, and in the path of another registered with a secret path. `+` is written literally in the URL: in the password
  * it stays a plus, in the query it is form encoding's space, so a redactor that compares decoded
  * and raw forms misses one of them.
  */
@@ -14,6 +14,8 @@ export class Canary {
     password: `p+${this.marker}`,
     apiKey: `k ${this.marker}`,
   };
+  /** A path segment of a second upstream registered with `secretPath`. */
+  readonly pathKey = `key+${this.marker}`;
   private readonly forms: string[];
   private readonly found = new Map<string, string>();
 

@@ -114,6 +114,8 @@ export class Cluster {
     const servers = await this.fleet.startMany(['alpha', 'beta', 'gamma']);
     const vault = await this.fleet.start('vault');
     this.canaryGuardValue = await this.fleet.guard(vault, this.canary.credentials);
+    const keyed = await this.fleet.start('keyed');
+    const keyedProxy = await this.fleet.pathGuard(keyed, this.canary.pathKey);
 
     // All at once, as a fleet rolls out: the registry's migration lock lets one of them migrate.
     const started = await Promise.allSettled(
@@ -134,6 +136,16 @@ export class Cluster {
     this.canary.scan('admin answer POST /gateways', registered.text);
     if (registered.status !== 201) throw new Error(`registering the canary upstream: ${registered.status}`);
     this.upstreams.push({ name: 'vault', server: vault, gateway: registered.body as GatewayView });
+    // The API key in the path, registered as a secret path: only a digest of it may show.
+    const keyedRegistered = await admin.request('POST', '/gateways', {
+      name: 'keyed',
+      url: keyedProxy.urlWith(this.canary.pathKey),
+      secretPath: true,
+    });
+    this.canary.scan('admin answer POST /gateways (secret path)', keyedRegistered.text);
+    if (keyedRegistered.status !== 201)
+      throw new Error(`registering the secret-path upstream: ${keyedRegistered.status}`);
+    this.upstreams.push({ name: 'keyed', server: keyed, gateway: keyedRegistered.body as GatewayView });
   }
 
   private async startWorker(index: number, databaseUrl: string): Promise<FaultWorker> {
