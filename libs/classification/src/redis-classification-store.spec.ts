@@ -61,6 +61,13 @@ describe('RedisClassificationStore (real Redis)', () => {
     await admin.quit();
   });
 
+  /** The published time is Redis's clock, in the seed's float format. */
+  async function expectRedisTime(stamp: string | null): Promise<void> {
+    expect(stamp).toMatch(/^\d+\.\d+$/);
+    const [seconds] = await admin.time();
+    expect(Math.abs(Number(stamp) - Number(seconds))).toBeLessThan(5);
+  }
+
   async function expectTtlWithin(key: string, ttl: number): Promise<void> {
     const remaining = await admin.ttl(key);
     expect(remaining).toBeGreaterThan(0);
@@ -79,12 +86,12 @@ describe('RedisClassificationStore (real Redis)', () => {
       const base = `${prefix}:server_classification`;
       expect(await admin.smembers(`${base}:hot`)).toEqual(['https://a.example/mcp']);
       expect((await admin.smembers(`${base}:cold`)).sort()).toEqual(['https://b.example/mcp', 'https://c.example/mcp']);
-      expect(await admin.get(`${base}:timestamp`)).toBe('1712345678.123');
+      await expectRedisTime(await admin.get(`${base}:timestamp`));
       expect(await admin.type(`${base}:metadata`)).toBe('string');
       for (const suffix of ['hot', 'cold', 'metadata', 'timestamp']) await expectTtlWithin(`${base}:${suffix}`, TTL);
     });
 
-    it('writes the metadata JSON with the seed’s field order, epoch seconds and a null reason', async () => {
+    it('writes the metadata JSON with the seed’s field order, epoch seconds from Redis’s clock and a null reason', async () => {
       await store.publish(
         result(['h'], ['c1', 'c2', 'c3', 'c4'], { totalServers: 5, hotCap: 1, hotActual: 1, eligibleCount: 3 }),
         TTL,
@@ -92,8 +99,10 @@ describe('RedisClassificationStore (real Redis)', () => {
       );
 
       const raw = await admin.get(`${prefix}:server_classification:metadata`);
+      const stamp = await admin.get(`${prefix}:server_classification:timestamp`);
+      await expectRedisTime(stamp);
       expect(raw).toBe(
-        '{"total_servers":5,"hot_cap":1,"hot_actual":1,"eligible_count":3,"timestamp":1712345678.123,"underutilized_reason":null}',
+        `{"total_servers":5,"hot_cap":1,"hot_actual":1,"eligible_count":3,"timestamp":${stamp},"underutilized_reason":null}`,
       );
       const parsed = JSON.parse(raw ?? '') as Record<string, unknown>;
       expect(Object.keys(parsed)).toEqual([
@@ -109,7 +118,7 @@ describe('RedisClassificationStore (real Redis)', () => {
         hot_cap: 1,
         hot_actual: 1,
         eligible_count: 3,
-        timestamp: 1712345678.123,
+        timestamp: Number(stamp),
         underutilized_reason: null,
       });
     });
@@ -168,6 +177,7 @@ describe('RedisClassificationStore (real Redis)', () => {
     it('keeps the old classification when the lock belongs to another worker', async () => {
       await store.publish(result(['old-hot'], ['old-cold']), TTL, TOKEN);
       const metadataBefore = await admin.get(keys.metadata);
+      const timestampBefore = await admin.get(keys.timestamp);
       await admin.set(keys.leader, 'worker-b', 'EX', 900);
 
       const written = await store.publish(result(['new-hot'], ['new-cold'], { timestamp: 1800000000000 }), TTL, TOKEN);
@@ -176,7 +186,7 @@ describe('RedisClassificationStore (real Redis)', () => {
       expect(await admin.smembers(keys.hot)).toEqual(['old-hot']);
       expect(await admin.smembers(keys.cold)).toEqual(['old-cold']);
       expect(await admin.get(keys.metadata)).toBe(metadataBefore);
-      expect(await admin.get(keys.timestamp)).toBe('1712345678.123');
+      expect(await admin.get(keys.timestamp)).toBe(timestampBefore);
       expect(await admin.get(keys.leader)).toBe('worker-b');
     });
 

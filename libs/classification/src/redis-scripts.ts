@@ -50,11 +50,20 @@ return 0
  * Returns 1 when written, 0 (nothing written) when fenced out. Atomic: readers never see a mix
  * of old and new sets, and a leader that paused past its TTL cannot overwrite its successor.
  * SADD goes in chunks because Lua's unpack() fails beyond ~8000 values.
+ * The published time is Redis's own clock (TIME), written into the metadata's "timestamp" and the
+ * timestamp key in the seed's float format: one clock for the fleet, so a new leader whose clock
+ * lags its predecessor's never makes the published time go backwards.
  */
 export const FENCED_PUBLISH_LUA = `
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return 0
 end
+local now = redis.call('TIME')
+local stamp = now[1] .. '.0'
+if tonumber(now[2]) > 0 then
+  stamp = (string.gsub(now[1] .. '.' .. string.format('%06d', tonumber(now[2])), '0+$', ''))
+end
+local metadata = (string.gsub(ARGV[3], '"timestamp":[0-9.]+', '"timestamp":' .. stamp, 1))
 local ttl = tonumber(ARGV[2])
 local firstHot = 6
 local firstCold = firstHot + tonumber(ARGV[5])
@@ -68,8 +77,8 @@ addAll(KEYS[1], firstHot, firstCold - 1)
 addAll(KEYS[2], firstCold, #ARGV)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)
-redis.call('SET', KEYS[4], ARGV[4], 'EX', ttl)
+redis.call('SET', KEYS[3], metadata, 'EX', ttl)
+redis.call('SET', KEYS[4], stamp, 'EX', ttl)
 return 1
 `;
 
