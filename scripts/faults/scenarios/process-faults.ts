@@ -1,8 +1,6 @@
 import { lockTtlMs } from '../cluster';
 import type { Scenario } from './scenario';
 
-const interval = (ms: number, n = 1): number => n * ms;
-
 export const killLeader: Scenario = {
   name: 'kill-leader',
   summary: 'SIGKILL the leader; another worker takes over within TTL + interval',
@@ -12,7 +10,7 @@ export const killLeader: Scenario = {
     ctx.marks.leaderLost.push({ at: Date.now(), token: leader.token });
     leader.signal('SIGKILL');
     await ctx.waitForLeader(lockTtlMs(ctx.cluster.timing) + i + 2_000);
-    await ctx.sleep(interval(i, 2));
+    await ctx.sleep(2 * i);
   },
 };
 
@@ -26,7 +24,7 @@ export const termLeader: Scenario = {
     leader.signal('SIGTERM');
     await ctx.waitForExit(leader, ctx.cluster.timing.shutdownGraceMs + 6_000);
     await ctx.waitForLeader(lockTtlMs(ctx.cluster.timing) + i);
-    await ctx.sleep(interval(i, 2));
+    await ctx.sleep(2 * i);
   },
 };
 
@@ -42,7 +40,7 @@ export const termFollower: Scenario = {
     ctx.marks.leaderKept.push(kept);
     follower.signal('SIGTERM');
     await ctx.waitForExit(follower, ctx.cluster.timing.shutdownGraceMs + 6_000);
-    await ctx.sleep(interval(i, 2));
+    await ctx.sleep(2 * i);
     kept.span.to = Date.now();
   },
 };
@@ -60,6 +58,6 @@ export const pauseLeader: Scenario = {
     } finally {
       leader.signal('SIGCONT');
     }
-    await ctx.sleep(interval(i, 2) + 1_000);
+    await ctx.sleep(2 * i + 1_000);
   },
 };

@@ -4,25 +4,39 @@ import type { Scenario, ScenarioContext } from './scenario';
 const intervalMs = (ctx: ScenarioContext): number => ctx.cluster.timing.intervalSeconds * 1000;
 const takeover = (ctx: ScenarioContext): number => lockTtlMs(ctx.cluster.timing) + intervalMs(ctx) + 2_000;
 
+/** Runs `during` with redis-server frozen (SIGSTOP), always thawing it; returns the outage span. */
+async function whileFrozen(ctx: ScenarioContext, during: () => Promise<void>): Promise<{ from: number; to: number }> {
+  const from = Date.now();
+  ctx.fault('redis SIGSTOP');
+  ctx.cluster.redis.freeze();
+  try {
+    await during();
+  } finally {
+    ctx.cluster.redis.thaw();
+    ctx.fault('redis SIGCONT');
+  }
+  return { from, to: Date.now() };
+}
+
+/** Redis answers again from `at`: a leader must hold the lock and, unless told otherwise, publish. */
+async function afterRecovery(ctx: ScenarioContext, at: number, what: string | null): Promise<void> {
+  ctx.marks.redisRecovered.push(at);
+  await ctx.waitForLeader(takeover(ctx));
+  if (what === null) {
+    await ctx.sleep(intervalMs(ctx));
+    return;
+  }
+  await ctx.sleep(2 * intervalMs(ctx));
+  await ctx.expectPublishSince(at, what);
+}
+
 export const freezeRedis: Scenario = {
   name: 'freeze-redis',
   summary: 'SIGSTOP redis-server for longer than the TTL, then SIGCONT',
   async run(ctx) {
-    const from = Date.now();
-    ctx.fault('redis SIGSTOP');
-    ctx.cluster.redis.freeze();
-    try {
-      await ctx.sleep(lockTtlMs(ctx.cluster.timing) + 2_000);
-    } finally {
-      ctx.cluster.redis.thaw();
-      ctx.fault('redis SIGCONT');
-    }
-    const to = Date.now();
-    ctx.marks.redisOutages.push({ from, to });
-    ctx.marks.redisRecovered.push(to);
-    await ctx.waitForLeader(takeover(ctx));
-    await ctx.sleep(2 * intervalMs(ctx));
-    await ctx.expectPublishSince(to, 'after Redis thawed');
+    const outage = await whileFrozen(ctx, () => ctx.sleep(lockTtlMs(ctx.cluster.timing) + 2_000));
+    ctx.marks.redisOutages.push(outage);
+    await afterRecovery(ctx, outage.to, 'after Redis thawed');
   },
 };
 
@@ -42,10 +56,7 @@ export const restartRedis: Scenario = {
     }
     const to = Date.now();
     ctx.marks.redisOutages.push({ from, to });
-    ctx.marks.redisRecovered.push(to);
-    await ctx.waitForLeader(takeover(ctx));
-    await ctx.sleep(2 * intervalMs(ctx));
-    await ctx.expectPublishSince(to, 'after the restart');
+    await afterRecovery(ctx, to, 'after the restart');
   },
 };
 
@@ -73,10 +84,7 @@ export const flushAll: Scenario = {
     ctx.fault('FLUSHALL');
     ctx.marks.redisReset.push(at);
     await ctx.redis.flushall();
-    ctx.marks.redisRecovered.push(Date.now());
-    await ctx.waitForLeader(takeover(ctx));
-    await ctx.sleep(2 * intervalMs(ctx));
-    await ctx.expectPublishSince(at, 'after FLUSHALL');
+    await afterRecovery(ctx, Date.now(), 'after FLUSHALL');
   },
 };
 
@@ -91,12 +99,8 @@ export const clientKillStorm: Scenario = {
       kills += Number(await ctx.redis.client('KILL', 'TYPE', 'normal').catch(() => 0));
       await ctx.sleep(200);
     }
-    const end = Date.now();
     ctx.marks.figures.connectionsKilled = kills;
-    ctx.marks.redisRecovered.push(end);
-    await ctx.waitForLeader(takeover(ctx));
-    await ctx.sleep(2 * intervalMs(ctx));
-    await ctx.expectPublishSince(end, 'after the kill storm');
+    await afterRecovery(ctx, Date.now(), 'after the kill storm');
   },
 };
 
@@ -105,21 +109,12 @@ export const termLeaderRedisHang: Scenario = {
   summary: 'SIGTERM the leader while redis-server is frozen; shutdown stays bounded',
   async run(ctx) {
     const leader = await ctx.leader();
-    const from = Date.now();
-    ctx.fault('redis SIGSTOP');
-    ctx.cluster.redis.freeze();
-    try {
+    const outage = await whileFrozen(ctx, async () => {
       await ctx.sleep(500);
       leader.signal('SIGTERM');
       await ctx.waitForExit(leader, ctx.cluster.timing.shutdownGraceMs + 6_000);
-    } finally {
-      ctx.cluster.redis.thaw();
-      ctx.fault('redis SIGCONT');
-    }
-    const to = Date.now();
-    ctx.marks.redisOutages.push({ from, to });
-    ctx.marks.redisRecovered.push(to);
-    await ctx.waitForLeader(takeover(ctx));
-    await ctx.sleep(intervalMs(ctx));
+    });
+    ctx.marks.redisOutages.push(outage);
+    await afterRecovery(ctx, outage.to, null);
   },
 };

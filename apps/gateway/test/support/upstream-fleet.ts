@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSampleServer, type SampleServer } from './sample-mcp-server';
 
@@ -87,16 +87,7 @@ export class CredentialCheckingProxy {
         return;
       }
       if (proxy) proxy.accepted += 1;
-      const upstream = request(
-        { host: '127.0.0.1', port: target.port, method: req.method, path: url.pathname, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      res.on('close', () => upstream.destroy());
-      req.pipe(upstream);
+      forward(req, res, target, url.pathname);
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     proxy = new CredentialCheckingProxy(http, (http.address() as AddressInfo).port);
@@ -140,16 +131,7 @@ export class SecretPathProxy {
         return;
       }
       if (proxy) proxy.accepted += 1;
-      const upstream = request(
-        { host: '127.0.0.1', port: target.port, method: req.method, path: `/mcp${url.search}`, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      res.on('close', () => upstream.destroy());
-      req.pipe(upstream);
+      forward(req, res, target, `/mcp${url.search}`);
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     proxy = new SecretPathProxy(http, (http.address() as AddressInfo).port);
@@ -165,4 +147,18 @@ export class SecretPathProxy {
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
+}
+
+/** Passes one request through to the sample server at `path`, streaming both ways. */
+function forward(req: IncomingMessage, res: ServerResponse, target: SampleServer, path: string): void {
+  const upstream = request(
+    { host: '127.0.0.1', port: target.port, method: req.method, path, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', () => res.destroy());
+  res.on('close', () => upstream.destroy());
+  req.pipe(upstream);
 }
