@@ -70,7 +70,8 @@ describe('ClassificationScheduler shutdown', () => {
     const ms = Date.now() - started;
 
     expect(ms).toBeGreaterThanOrEqual(budgetMs - 20);
-    expect(ms).toBeLessThan(budgetMs + 200);
+    // It returns at all (the release never answers); the margin is for a loaded machine.
+    expect(ms).toBeLessThan(budgetMs + 5_000);
     expect(warnings).toContain(messages.stopOverran(240));
     expect(warnings.some((w) => w.startsWith('Shutdown step "leader lock release" overran'))).toBe(true);
     expect(scheduler.status().running).toBe(false);
