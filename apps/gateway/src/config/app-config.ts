@@ -64,6 +64,22 @@ export const envSchema = z.object({
   SESSION_MAX_AGE: seconds(3600),
   UPSTREAM_BLOCK_PRIVATE: bool.default('false'),
   SHUTDOWN_GRACE_MS: count(5_000, 0),
+  // The MCP endpoints (/mcp and /servers/<name>/mcp).
+  MCP_SESSIONS: z.enum(['stateful', 'stateless']).default('stateful'),
+  MCP_SESSION_IDLE_TTL: seconds(1800),
+  MCP_MAX_CLIENT_SESSIONS: count(1000),
+  MCP_CALL_MAX_MS: count(300_000, 1_000),
+  SESSION_MAX_CONCURRENT: count(32),
+  MCP_AUTH_TOKENS: z.string().trim().optional(),
+  MCP_JWT_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
+  MCP_JWKS_URL: z.string().trim().url().optional(),
+  MCP_JWT_ISSUER: z.string().trim().min(1).optional(),
+  MCP_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  MCP_AUTH_DISABLED: bool.default('false'),
+  MCP_ALLOWED_HOSTS: z.string().trim().optional(),
+  MCP_ALLOWED_ORIGINS: z.string().trim().optional(),
+  STDIO_SERVERS: z.string().trim().optional(),
+  UPSTREAM_DOWN_AFTER: count(3),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -106,9 +122,41 @@ export interface AppConfig {
   sessionPool: { maxPerKey: number; maxTotal: number; idleTtlSeconds: number; maxAgeSeconds: number };
   upstreamBlockPrivate: boolean;
   shutdownGraceMs: number;
+  /** The MCP endpoints: client sessions, call limits, client authentication. */
+  mcp: McpEndpointConfig;
+  /** Consecutive failed health checks before an upstream counts as down (one success brings it back). */
+  upstreamDownAfter: number;
 }
 
-const SECRET_VARS = new Set(['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN']);
+export interface McpEndpointConfig {
+  /**
+   * `stateful`: an initialize opens a client session (Mcp-Session-Id, GET stream, DELETE); a
+   * request without a session id is still answered statelessly. `stateless`: every POST alone.
+   */
+  sessions: 'stateful' | 'stateless';
+  sessionIdleTtlSeconds: number;
+  maxClientSessions: number;
+  /** Longest a forwarded call may run, whatever the client allows (progress resets the idle timeout, not this). */
+  callMaxMs: number;
+  /** Requests in flight at once on one upstream session before the pool opens another. */
+  maxConcurrentPerSession: number;
+  /** Raw client-auth settings; the auth module parses and checks them. */
+  auth: {
+    tokens?: string;
+    jwtSecret?: string;
+    jwksUrl?: string;
+    jwtIssuer?: string;
+    jwtAudience?: string;
+    disabled: boolean;
+  };
+  /** Comma-separated lists as given; undefined means the defaults (loopback names and HOST). */
+  allowedHosts?: string;
+  allowedOrigins?: string;
+  /** Raw STDIO_SERVERS (JSON); the stdio module parses and checks it. */
+  stdioServers?: string;
+}
+
+const SECRET_VARS = new Set(['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'MCP_AUTH_TOKENS', 'MCP_JWT_SECRET', 'STDIO_SERVERS']);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -170,5 +218,24 @@ function toAppConfig(e: Env): AppConfig {
     },
     upstreamBlockPrivate: e.UPSTREAM_BLOCK_PRIVATE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    mcp: {
+      sessions: e.MCP_SESSIONS,
+      sessionIdleTtlSeconds: e.MCP_SESSION_IDLE_TTL,
+      maxClientSessions: e.MCP_MAX_CLIENT_SESSIONS,
+      callMaxMs: e.MCP_CALL_MAX_MS,
+      maxConcurrentPerSession: e.SESSION_MAX_CONCURRENT,
+      auth: {
+        tokens: e.MCP_AUTH_TOKENS,
+        jwtSecret: e.MCP_JWT_SECRET,
+        jwksUrl: e.MCP_JWKS_URL,
+        jwtIssuer: e.MCP_JWT_ISSUER,
+        jwtAudience: e.MCP_JWT_AUDIENCE,
+        disabled: e.MCP_AUTH_DISABLED,
+      },
+      allowedHosts: e.MCP_ALLOWED_HOSTS,
+      allowedOrigins: e.MCP_ALLOWED_ORIGINS,
+      stdioServers: e.STDIO_SERVERS,
+    },
+    upstreamDownAfter: e.UPSTREAM_DOWN_AFTER,
   };
 }

@@ -1,15 +1,18 @@
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
+  ResultSchema,
   type CallToolRequest,
   type CallToolResult,
   type ListToolsRequest,
   type ListToolsResult,
+  type Notification,
+  type Result,
 } from '@modelcontextprotocol/sdk/types.js';
 import { escapeNonPrintable } from '@app/common';
 import type { PooledSession } from './pooled-session';
 import { isSessionFailure, toUpstreamError } from './upstream-error';
-import type { UpstreamSession } from './upstream-session';
+import type { ForwardedRequest, UpstreamServerInfo, UpstreamSession } from './upstream-session';
 import type { UpstreamTarget } from '@app/registry';
 
 /** A checked-out session: counts every client call and flags the session on transport failure. */
@@ -24,6 +27,15 @@ export class SessionLease implements UpstreamSession {
 
   get target(): UpstreamTarget {
     return this.session.bucket.target;
+  }
+
+  get server(): UpstreamServerInfo {
+    const client = this.session.connection.client;
+    return {
+      capabilities: client.getServerCapabilities() ?? {},
+      info: client.getServerVersion(),
+      instructions: client.getInstructions(),
+    };
   }
 
   /** Marks the lease returned; false when it already was. */
@@ -46,6 +58,18 @@ export class SessionLease implements UpstreamSession {
 
   listTools(params?: ListToolsRequest['params'], options?: RequestOptions): Promise<ListToolsResult> {
     return this.track('tools/list', () => this.session.connection.client.listTools(params, this.withDefaults(options)));
+  }
+
+  request(request: ForwardedRequest, options?: RequestOptions): Promise<Result> {
+    return this.track(escapeNonPrintable(request.method), () =>
+      this.session.connection.client.request(request, ResultSchema, this.withDefaults(options)),
+    );
+  }
+
+  async notify(notification: Notification): Promise<void> {
+    await this.track(escapeNonPrintable(notification.method), () =>
+      this.session.connection.client.notification(notification),
+    );
   }
 
   async ping(options?: RequestOptions): Promise<void> {

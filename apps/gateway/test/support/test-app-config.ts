@@ -22,6 +22,15 @@ export function testAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     sessionPool: { maxPerKey: 2, maxTotal: 1000, idleTtlSeconds: 60, maxAgeSeconds: 600 },
     upstreamBlockPrivate: false,
     shutdownGraceMs: 1_000,
+    mcp: {
+      sessions: 'stateful',
+      sessionIdleTtlSeconds: 600,
+      maxClientSessions: 1000,
+      callMaxMs: 60_000,
+      maxConcurrentPerSession: 32,
+      auth: { disabled: false },
+    },
+    upstreamDownAfter: 1,
     ...overrides,
   };
 }
