@@ -13,7 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
-import { identityFromHeaders } from './request-identity';
+import { identityFromRequest } from './request-identity';
 import type { SessionIdentity } from './session-identity';
 import { McpSessionPool } from './session-pool';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
@@ -48,7 +48,7 @@ export class FederationService {
   ) {}
 
   async handle(req: Request, res: Response): Promise<void> {
-    const server = this.createServer(identityFromHeaders(req.headers));
+    const server = this.createServer(identityFromRequest(req));
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
