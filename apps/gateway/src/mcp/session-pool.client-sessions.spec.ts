@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Notification, Request, Result } from '@modelcontextprotocol/sdk/types.js';
 import { waitUntil } from '../../test/support/async-helpers';
 import { CaptureLogger } from '../../test/support/capture-logger';
+import { RecordingRelay } from '../../test/support/recording-relay';
 import { targetFor, testPoolOptions } from '../../test/support/sample-targets';
 import { startStatefulUpstream, type StatefulUpstream } from '../../test/support/stateful-upstream';
 import type { SessionPoolOptions } from './mcp-options';
@@ -15,31 +15,6 @@ import type { UpstreamTarget } from '@app/registry';
 
 const textOf = (result: { content: Array<{ type: string; text?: string }> }): string | undefined =>
   result.content.find((c) => c.type === 'text')?.text;
-
-/** A gateway client session as the pool sees it: answers the upstream's requests like a client would. */
-class RecordingRelay implements UpstreamRelay {
-  readonly capabilities = { elicitation: { form: {} }, sampling: {}, roots: { listChanged: true } };
-  readonly requests: Request[] = [];
-  readonly notifications: Notification[] = [];
-
-  async request(request: Request): Promise<Result> {
-    this.requests.push(request);
-    switch (request.method) {
-      case 'elicitation/create':
-        return { action: 'accept', content: { answer: 'yes' } };
-      case 'sampling/createMessage':
-        return { role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'test-model' };
-      case 'roots/list':
-        return { roots: [{ uri: 'file:///work', name: 'work' }] };
-      default:
-        throw new Error(`unexpected ${request.method}`);
-    }
-  }
-
-  async notify(notification: Notification): Promise<void> {
-    this.notifications.push(notification);
-  }
-}
 
 describe('McpSessionPool serving gateway client sessions', () => {
   let upstream: StatefulUpstream;

@@ -213,7 +213,8 @@ export class McpSessionPool implements BeforeApplicationShutdown {
     let closed = 0;
     for (const bucket of [...this.buckets.values()]) {
       for (const session of [...bucket.sessions]) {
-        const reason = session.inFlight === 0 ? this.expiryOf(session) : undefined;
+        // A dispatch below may have closed one to make room already.
+        const reason = session.state === 'open' && session.inFlight === 0 ? this.expiryOf(session) : undefined;
         if (reason) {
           this.retire(session, reason);
           closed += 1;
