@@ -153,6 +153,26 @@ describe('McpSessionPool carrying concurrent calls on one session', () => {
     expect(pool.metrics()).toMatchObject({ sessions: 0, inFlight: 0 });
   });
 
+  it('lets a caller that gives up leave the line, so the next one gets the place', async () => {
+    makePool({ maxPerKey: 1, maxConcurrent: 1, acquireTimeoutMs: 10_000 });
+    const hold = deferred();
+    const first = pool.withSession(target, ANONYMOUS_IDENTITY, () => hold.promise);
+    await waitUntil(() => pool.metrics().inFlight === 1, 5_000, 'the first call');
+    const controller = new AbortController();
+    const abandoned = pool.withSession(target, ANONYMOUS_IDENTITY, async () => 'ran', { signal: controller.signal });
+    const next = pause(1);
+    await waitUntil(() => pool.metrics().waiting === 2, 5_000, 'two queued callers');
+
+    controller.abort(new Error('the client went away'));
+
+    await expect(abandoned).rejects.toThrow('the client went away');
+    expect(pool.metrics().waiting).toBe(1);
+    hold.resolve();
+    await first;
+    await expect(next).resolves.toBe('paused 1 ms');
+    expect(pool.metrics().totals.acquireTimeouts).toBe(0);
+  });
+
   it('rejects a concurrency limit that is not a positive integer', () => {
     expect(() => makePool({ maxConcurrent: 0 })).toThrow(/maxConcurrent must be a positive integer/);
     expect(() => makePool({ maxConcurrent: 1.5 })).toThrow(/maxConcurrent/);

@@ -18,6 +18,11 @@ import type { UpstreamTarget } from '@app/registry';
 import { SessionPoolTotals } from './session-pool.totals';
 import type { PooledSessionUsage, SessionPoolMetrics } from './session-pool.types';
 
+export interface AcquireOptions {
+  /** Aborts the wait for a place (the caller's own request ended). */
+  signal?: AbortSignal;
+}
+
 type RetireReason = 'idle' | 'age' | 'broken' | 'shutdown' | 'capacity' | 'ended';
 
 const MIN_SWEEP_MS = 1_000;
@@ -95,13 +100,17 @@ export class McpSessionPool implements BeforeApplicationShutdown {
     if (!closed) this.logger.warn(shutdownMessages.overran('pooled sessions close', 'sessions', closeMs));
   }
 
-  /** Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke). */
+  /**
+   * Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke).
+   * `signal` (the client's request) gives up the wait for a place when the client does.
+   */
   async withSession<T>(
     target: UpstreamTarget,
     identity: SessionIdentity,
     fn: (session: UpstreamSession) => Promise<T>,
+    options: AcquireOptions = {},
   ): Promise<T> {
-    const lease = await this.acquire(target, identity);
+    const lease = await this.acquire(target, identity, options);
     try {
       return await fn(lease);
     } finally {
@@ -114,10 +123,15 @@ export class McpSessionPool implements BeforeApplicationShutdown {
    * more, opens another when every one is full and the key is below its maximum, or waits in
    * line. Pair with `release`; prefer `withSession`.
    */
-  async acquire(target: UpstreamTarget, identity: SessionIdentity): Promise<SessionLease> {
+  async acquire(
+    target: UpstreamTarget,
+    identity: SessionIdentity,
+    options: AcquireOptions = {},
+  ): Promise<SessionLease> {
     if (this.shutDown) {
       throw new SessionPoolClosedError('The session pool is shut down');
     }
+    options.signal?.throwIfAborted();
     const bucket = this.bucketFor(target, identity);
     const session = this.pick(bucket);
     if (session) {
@@ -135,7 +149,7 @@ export class McpSessionPool implements BeforeApplicationShutdown {
       bucket.opening += 1;
       return this.lease(await this.open(bucket));
     }
-    const grant = await this.waitFor(bucket);
+    const grant = await this.waitFor(bucket, options.signal);
     return this.lease(grant.kind === 'session' ? grant.session : await this.open(bucket));
   }
 
@@ -444,26 +458,40 @@ export class McpSessionPool implements BeforeApplicationShutdown {
     return session;
   }
 
-  private waitFor(bucket: KeyBucket): Promise<Grant> {
+  private waitFor(bucket: KeyBucket, signal: AbortSignal | undefined): Promise<Grant> {
     const timeoutMs = this.options.acquireTimeoutMs;
     return new Promise<Grant>((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abandon);
+      };
       const waiter = {
         grant: (grant: Grant) => {
-          clearTimeout(timer);
+          settle();
           resolve(grant);
         },
         fail: (error: Error) => {
-          clearTimeout(timer);
+          settle();
           reject(error);
         },
       };
-      const timer = setTimeout(() => {
+      const leaveLine = (): void => {
+        settle();
         const index = bucket.waiters.indexOf(waiter);
         if (index >= 0) {
           bucket.waiters.splice(index, 1);
         }
-        this.totals.record('acquireTimeouts');
         this.dropIfEmpty(bucket);
+      };
+      // A caller that gave up takes no place it would never use.
+      const abandon = (): void => {
+        leaveLine();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', abandon, { once: true });
+      const timer = setTimeout(() => {
+        leaveLine();
+        this.totals.record('acquireTimeouts');
         reject(
           new SessionPoolExhaustedError(
             `No session to upstream "${escapeNonPrintable(bucket.target.name)}" became free within ${timeoutMs} ms ` +
