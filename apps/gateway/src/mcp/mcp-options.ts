@@ -1,18 +1,30 @@
 import type { AppConfig } from '../config/app-config';
 import { shutdownBudgets } from '../lifecycle/shutdown-budget';
+import type { CallLimits } from './call-forwarding';
+
+/** Requests one pooled session carries at once unless configured (SESSION_MAX_CONCURRENT). */
+export const DEFAULT_MAX_CONCURRENT_PER_SESSION = 32;
 
 /** Limits of the pooled client sessions, in milliseconds. */
 export interface SessionPoolOptions {
   /** Sessions per pool key (open, idle or being opened). */
   maxPerKey: number;
   /**
+   * Calls in flight on one session at once: a new call goes to the key's session with the fewest,
+   * and another session opens only when every one is full. @default 32
+   */
+  maxConcurrent?: number;
+  /**
    * Sessions across every key: past it the least recently used idle session is closed to make
    * room, and a new session is refused when none is idle. Unlimited when omitted.
    */
   maxTotal?: number;
-  /** An idle session older than this (since it was last returned) is closed. */
+  /** A session without calls in flight for this long is closed (never a client session's own). */
   idleTtlMs: number;
-  /** A session older than this (since it was opened) is closed when next idle. */
+  /**
+   * A session older than this (since it was opened) takes no new calls and closes when its last
+   * call returns (never a client session's own).
+   */
   maxAgeMs: number;
   /** How long a caller waits for a free session of a full key before giving up. */
   acquireTimeoutMs: number;
@@ -41,11 +53,14 @@ export interface UpstreamControlOptions {
 
 export const SESSION_POOL_OPTIONS = Symbol('SESSION_POOL_OPTIONS');
 export const UPSTREAM_CONTROL_OPTIONS = Symbol('UPSTREAM_CONTROL_OPTIONS');
+/** The CallLimits of calls forwarded for clients (see forwardingOptions). */
+export const CALL_LIMITS = Symbol('CALL_LIMITS');
 
 export function sessionPoolOptionsFromConfig(config: AppConfig): SessionPoolOptions {
   return {
     maxPerKey: config.sessionPool.maxPerKey,
     maxTotal: config.sessionPool.maxTotal,
+    maxConcurrent: config.mcp.maxConcurrentPerSession,
     idleTtlMs: config.sessionPool.idleTtlSeconds * 1000,
     maxAgeMs: config.sessionPool.maxAgeSeconds * 1000,
     acquireTimeoutMs: config.upstreamTimeoutMs,
@@ -53,6 +68,11 @@ export function sessionPoolOptionsFromConfig(config: AppConfig): SessionPoolOpti
     callTimeoutMs: config.upstreamTimeoutMs,
     shutdownBudgetMs: shutdownBudgets(config.shutdownGraceMs).sessions,
   };
+}
+
+/** Silence allowed between progress notifications: the upstream timeout; the whole call: MCP_CALL_MAX_MS. */
+export function callLimitsFromConfig(config: AppConfig): CallLimits {
+  return { idleTimeoutMs: config.upstreamTimeoutMs, maxCallMs: config.mcp.callMaxMs };
 }
 
 export function controlOptionsFromConfig(config: AppConfig): UpstreamControlOptions {
@@ -78,6 +98,10 @@ export function validateSessionPoolOptions(options: SessionPoolOptions): void {
   }
   if (!Number.isInteger(options.maxPerKey)) {
     throw new Error(`Session pool option maxPerKey must be an integer (got ${options.maxPerKey})`);
+  }
+  const maxConcurrent = options.maxConcurrent;
+  if (maxConcurrent !== undefined && !(Number.isInteger(maxConcurrent) && maxConcurrent > 0)) {
+    throw new Error(`Session pool option maxConcurrent must be a positive integer (got ${String(maxConcurrent)})`);
   }
   const maxTotal = options.maxTotal;
   if (maxTotal !== undefined && !(Number.isInteger(maxTotal) && maxTotal > 0)) {

@@ -13,8 +13,10 @@ import { AddressDialGuard, DIAL_GUARD } from './dial-guard';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
 import {
+  CALL_LIMITS,
   SESSION_POOL_OPTIONS,
   UPSTREAM_CONTROL_OPTIONS,
+  callLimitsFromConfig,
   controlOptionsFromConfig,
   sessionPoolOptionsFromConfig,
 } from './mcp-options';
@@ -63,6 +65,11 @@ export class McpModule {
           useFactory: (config: AppConfig) => controlOptionsFromConfig(config),
         },
         {
+          provide: CALL_LIMITS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => callLimitsFromConfig(config),
+        },
+        {
           provide: DIAL_GUARD,
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) =>
@@ -74,7 +81,7 @@ export class McpModule {
         UpstreamControlClient,
         FederationService,
       ],
-      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG],
+      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG, CALL_LIMITS],
     };
   }
 }

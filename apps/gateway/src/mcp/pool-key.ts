@@ -14,6 +14,8 @@ export interface PoolKey {
   identityHash: string;
   transport: UpstreamTransport;
   gatewayId: string;
+  /** The gateway client session that owns the key's upstream session, when it is one's own. */
+  clientSessionId?: string;
 }
 
 export function poolKeyOf(target: UpstreamTarget, identity: SessionIdentity): PoolKey {
@@ -23,12 +25,22 @@ export function poolKeyOf(target: UpstreamTarget, identity: SessionIdentity): Po
     identityHash: identityHashOf(identity.headers),
     transport: target.transport,
     gatewayId: target.id,
+    ...(identity.clientSession ? { clientSessionId: identity.clientSession.id } : {}),
   };
 }
 
 /** An opaque id for a key; a digest, so the map's keys hold no credentials either. */
 export function poolKeyId(key: PoolKey): string {
-  return sha256(JSON.stringify([key.user, key.connectionHash, key.identityHash, key.transport, key.gatewayId]));
+  return sha256(
+    JSON.stringify([
+      key.user,
+      key.connectionHash,
+      key.identityHash,
+      key.transport,
+      key.gatewayId,
+      key.clientSessionId ?? null,
+    ]),
+  );
 }
 
 function identityHashOf(headers: Readonly<Record<string, string>> | undefined): string {

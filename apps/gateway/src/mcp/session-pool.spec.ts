@@ -98,8 +98,8 @@ describe('McpSessionPool', () => {
     expect(pool.metrics().sessions).toBe(1);
   });
 
-  it('makes a caller wait while its key is at the maximum, then hands it the released session', async () => {
-    makePool({ maxPerKey: 1 });
+  it('makes a caller wait while every session of its key is full, then hands it the released place', async () => {
+    makePool({ maxPerKey: 1, maxConcurrent: 1 });
     const target = targetFor(server);
     const hold = deferred();
 
@@ -120,7 +120,7 @@ describe('McpSessionPool', () => {
   });
 
   it('serves waiting callers in the order they arrived', async () => {
-    makePool({ maxPerKey: 1 });
+    makePool({ maxPerKey: 1, maxConcurrent: 1 });
     const target = targetFor(server);
     const hold = deferred();
     const order: string[] = [];
@@ -144,7 +144,7 @@ describe('McpSessionPool', () => {
   });
 
   it('fails a waiting caller with a clear error once the acquire timeout passes', async () => {
-    makePool({ maxPerKey: 1, acquireTimeoutMs: 200 });
+    makePool({ maxPerKey: 1, maxConcurrent: 1, acquireTimeoutMs: 200 });
     const target = targetFor(server);
     const hold = deferred();
 
@@ -284,7 +284,7 @@ describe('McpSessionPool', () => {
   });
 
   it('turns away waiting callers on closeAll', async () => {
-    makePool({ maxPerKey: 1 });
+    makePool({ maxPerKey: 1, maxConcurrent: 1 });
     const target = targetFor(server);
     const hold = deferred();
     const first = pool.withSession(target, ANONYMOUS_IDENTITY, () => hold.promise);

@@ -18,8 +18,8 @@ export class SessionPoolTotals {
     this.totals[event] += 1;
   }
 
-  /** A session closed; shutdown closes are not counted. */
-  recordClose(reason: 'idle' | 'age' | 'broken' | 'shutdown' | 'capacity'): void {
+  /** A session closed; closes at shutdown and at the end of a client session are not counted. */
+  recordClose(reason: 'idle' | 'age' | 'broken' | 'shutdown' | 'capacity' | 'ended'): void {
     if (reason === 'idle') this.record('closedIdle');
     if (reason === 'age') this.record('closedAge');
     if (reason === 'broken') this.record('closedBroken');

@@ -7,6 +7,7 @@ export interface PooledSessionUsage {
   /** The upstream's id. */
   gatewayId: string;
   transport: UpstreamTransport;
+  /** Calls are in flight on it. */
   active: boolean;
   /** Epoch ms of the last client call; 0 = never used. */
   lastUsed: number;
@@ -19,8 +20,12 @@ export interface PooledSessionUsage {
 export interface SessionPoolMetrics {
   keys: number;
   sessions: number;
+  /** Sessions with calls in flight. */
   active: number;
+  /** Sessions without. */
   idle: number;
+  /** Calls in flight across every session. */
+  inFlight: number;
   opening: number;
   waiting: number;
   totals: {

@@ -7,6 +7,7 @@ import { withDeadline } from '@app/common';
 import { DIAL_GUARD, type DialGuard, type UpstreamDial } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { toUpstreamError } from './upstream-error';
+import type { UpstreamRelay } from './upstream-relay';
 import type { UpstreamTarget } from '@app/registry';
 
 export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
@@ -19,6 +20,11 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Extra headers sent on every request (forwarded identity); override nothing from the URL. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Where the upstream's own requests and notifications go (a gateway client session). Without
+   * it the session declares no client capabilities and the upstream's requests get "Method not found".
+   */
+  relay?: UpstreamRelay;
 }
 
 /** A connected MCP client and the way to close it properly. */
@@ -68,7 +74,8 @@ export class UpstreamConnector {
         target.transport === 'sse'
           ? new SSEClientTransport(dial.url, { requestInit, fetch })
           : new StreamableHTTPClientTransport(dial.url, { requestInit, fetch });
-      client = new Client({ ...GATEWAY_CLIENT_INFO }, { capabilities: {} });
+      client = new Client({ ...GATEWAY_CLIENT_INFO }, { capabilities: options.relay?.capabilities ?? {} });
+      if (options.relay) relayTo(client, options.relay);
     } catch (error) {
       upstream?.release();
       throw toUpstreamError(error, target, 'Connect');
@@ -86,4 +93,18 @@ export class UpstreamConnector {
       throw toUpstreamError(error, target, 'Connect');
     }
   }
+}
+
+/**
+ * Hands the upstream's requests and notifications to the relay, as they are. The fallback
+ * handlers leave the SDK's own in place: ping is answered here, and progress and cancellation
+ * go to the request they belong to. Fallbacks skip the SDK's capability checks on handlers,
+ * which is right: the capabilities declared are the relay's.
+ */
+function relayTo(client: Client, relay: UpstreamRelay): void {
+  client.fallbackRequestHandler = async (request, extra) => {
+    const { method, params } = request;
+    return relay.request(params === undefined ? { method } : { method, params }, { signal: extra.signal });
+  };
+  client.fallbackNotificationHandler = (notification) => relay.notify(notification);
 }
