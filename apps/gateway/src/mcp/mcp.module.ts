@@ -19,6 +19,7 @@ import {
   sessionPoolOptionsFromConfig,
 } from './mcp-options';
 import { SessionPoolSweeper } from './session-pool.sweeper';
+import { StdioServersModule } from './stdio-servers.module';
 import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
@@ -48,7 +49,7 @@ export class McpModule {
     const catalog: Provider = { provide: UPSTREAM_CATALOG, ...options.catalog };
     return {
       module: McpModule,
-      imports: options.imports ?? [],
+      imports: [...(options.imports ?? []), StdioServersModule],
       controllers: [FederationController],
       providers: [
         catalog,
