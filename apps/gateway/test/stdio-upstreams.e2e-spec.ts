@@ -2,13 +2,15 @@ import { AdminApi, type GatewayView } from './support/admin-api';
 import { createSqliteDatabase, type E2eDatabase } from './support/e2e-stores';
 import { FederationClient, federatedName } from './support/federation-client';
 import { GatewayProcess, runGatewayToExit, stopAllGateways } from './support/gateway-process';
-import { pollUntil } from './support/poll-until';
+import { delay, pollUntil } from './support/poll-until';
 import {
   childProcessesOf,
   exitAtOnceSpec,
   processExists,
   serverEverythingSpec,
   STDIO_ENV_CANARY,
+  STUBBORN_MARKER,
+  stubbornSpec,
 } from './support/stdio-servers';
 
 // Every connection starts a process (about half a second of CPU for server-everything), so
@@ -99,7 +101,8 @@ describe('stdio upstreams (server-everything over stdio)', () => {
     answers.push((await admin.request('GET', '/gateways')).text);
     answers.push((await admin.request('GET', `/gateways/${everything.id}/tools`)).text);
     expect(answers.join('\n')).not.toContain(STDIO_ENV_CANARY);
-    expect(gateway.output()).toContain('stdio server "exits-at-once"');
+    // stderr reaches the debug log, masked.
+    expect(gateway.output()).toMatch(/stdio server "exits-at-once" \(pid \d+\) stderr: fatal: bad key \*\*\*/);
     expect(gateway.output()).not.toContain(STDIO_ENV_CANARY);
   });
 
@@ -109,15 +112,60 @@ describe('stdio upstreams (server-everything over stdio)', () => {
     const running = everythingChildrenOf(gateway.pid);
     expect(running.length).toBeGreaterThanOrEqual(1);
 
-    const exit = await gateway.stop('SIGTERM', 15_000);
+    // Health checks and discoveries start processes of their own at any time, also during the
+    // shutdown: every child seen until the gateway has exited must be gone afterwards.
+    const seen = new Set(running);
+    const stopping = gateway.stop('SIGTERM', 15_000);
+    while (gateway.exitInfo() === null) {
+      for (const pid of everythingChildrenOf(gateway.pid)) seen.add(pid);
+      await delay(20);
+    }
+    const exit = await stopping;
     expect(exit).toMatchObject({ code: 0, signal: null });
     await pollUntil(
       'the stdio processes to be gone',
-      async () => running.filter(processExists),
+      async () => [...seen].filter(processExists),
       (left) => left.length === 0,
       { timeoutMs: 10_000 },
     );
     expect(gateway.output()).not.toContain(STDIO_ENV_CANARY);
+  });
+});
+
+describe('a stdio server that ignores the end of its stdin', () => {
+  afterAll(() => stopAllGateways());
+
+  it('is stopped when the gateway exits during its health check', async () => {
+    const database = await createSqliteDatabase();
+    try {
+      const gateway = await GatewayProcess.start({
+        env: {
+          ...STDIO_ENV,
+          STDIO_SERVERS: JSON.stringify({ stubborn: stubbornSpec() }),
+          SHUTDOWN_GRACE_MS: '2000',
+          DATABASE_URL: database.url,
+        },
+      });
+      const admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
+      await admin.createGateway('stubborn', 'stdio:stubborn');
+      // It never answers initialize, so its health check waits out UPSTREAM_TIMEOUT_MS (15 s).
+      const started = await pollUntil(
+        'a health check or discovery to start the stubborn server',
+        async () => childProcessesOf(gateway.pid).filter((child) => child.args.includes(STUBBORN_MARKER)),
+        (found) => found.length > 0,
+        { timeoutMs: 15_000 },
+      );
+      const exit = await gateway.stop('SIGTERM', 15_000);
+      expect(exit.code).toBe(0);
+      await pollUntil(
+        'the stubborn server to be stopped',
+        async () => started.map((child) => child.pid).filter(processExists),
+        (left) => left.length === 0,
+        { timeoutMs: 10_000 },
+      );
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -12,6 +12,32 @@ import { StdioServerCatalog, type StdioServerSpec } from './stdio-servers';
 const logger = new Logger('StdioUpstream');
 
 /**
+ * Processes started and not closed yet. A shutdown step that overruns its budget is left behind
+ * (a health check still connecting, say); the gateway then exits with these still running, so
+ * they are sent SIGTERM on the way out rather than left to notice that stdin closed.
+ */
+const unclosed = new Set<number>();
+const terminateUnclosed = (): void => {
+  for (const pid of unclosed) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+};
+
+function trackUnclosed(pid: number): void {
+  if (unclosed.size === 0) process.on('exit', terminateUnclosed);
+  unclosed.add(pid);
+}
+
+function untrackUnclosed(pid: number): void {
+  if (!unclosed.delete(pid)) return;
+  if (unclosed.size === 0) process.off('exit', terminateUnclosed);
+}
+
+/**
  * The SDK's stdio client transport for one allow-listed server: the command runs with its env
  * over the SDK's minimal inherited environment (getDefaultEnvironment), no shell; stderr is piped
  * into a line-limited debug log with the env values masked. Closing ends stdin, then SIGTERM,
@@ -44,6 +70,7 @@ export class StdioUpstreamTransport extends StdioClientTransport {
       throw new Error(`could not start stdio server "${this.spec.name}": ${this.stderrLog.mask(errorMessage(error))}`);
     }
     this.startedPid = this.pid;
+    if (this.startedPid !== null) trackUnclosed(this.startedPid);
     logger.debug(`started stdio server "${this.spec.name}"${this.pidLabel()}`);
   }
 
@@ -51,6 +78,7 @@ export class StdioUpstreamTransport extends StdioClientTransport {
     // The SDK forgets its process when it ends or when close begins: no pid now means it ended first.
     this.endedOnItsOwn ??= this.startedPid !== null && this.pid === null;
     await super.close();
+    if (this.startedPid !== null) untrackUnclosed(this.startedPid);
     logger.debug(`stopped stdio server "${this.spec.name}"${this.pidLabel()}`);
   }
 

@@ -53,3 +53,11 @@ export function processExists(pid: number): boolean {
     return false;
   }
 }
+
+/** Marks the processes of stubbornSpec in `ps` output. */
+export const STUBBORN_MARKER = 'stdio-stubborn-server';
+
+/** An entry whose process never answers and ignores the end of its stdin: only a signal stops it. */
+export function stubbornSpec(): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['-e', `/* ${STUBBORN_MARKER} */ setInterval(() => {}, 1000)`] };
+}
