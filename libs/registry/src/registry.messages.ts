@@ -39,6 +39,7 @@ export const registryMessages = {
   urlScheme: () => 'must use http or https, or be stdio:<name>',
   stdioUrlName: () =>
     'must be stdio:<name>, the name 1 to 64 letters, digits, ".", "_" or "-" starting with a letter or digit',
+  stdioUrlNoSecretPath: () => 'stdio:<name> has no secret path (secretPath must be false)',
   stdioUrlNeedsStdio: () => 'stdio:<name> needs transport "stdio"',
   stdioTransportNeedsStdioUrl: () => 'must be stdio:<name> with transport "stdio"',
   urlNoHost: () => 'must have a host',

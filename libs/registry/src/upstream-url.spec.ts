@@ -79,6 +79,12 @@ describe('parseUpstreamUrl with stdio:<name>', () => {
     expect(isSameUpstreamAddress('stdio:a', 'stdio:b')).toBe(false);
   });
 
+  it('refuses a secret path, which a stdio URL does not have', () => {
+    expect(() => parseUpstreamUrl('stdio:a', { secretPath: true })).toThrow(
+      new InvalidUpstreamUrlError('stdio:<name> has no secret path (secretPath must be false)'),
+    );
+  });
+
   it.each(['stdio:', 'stdio://everything', 'stdio:-lead', 'stdio:has space', 'stdio:a/b', `stdio:${'a'.repeat(65)}`])(
     'rejects %j',
     (raw) => {

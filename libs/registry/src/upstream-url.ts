@@ -46,7 +46,7 @@ export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}):
   if (text.length > MAX_UPSTREAM_URL_LENGTH) {
     throw new InvalidUpstreamUrlError(messages.urlTooLong(MAX_UPSTREAM_URL_LENGTH));
   }
-  if (STDIO_SCHEME.test(text)) return parseStdioUrl(text);
+  if (STDIO_SCHEME.test(text)) return parseStdioUrl(text, options);
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -75,9 +75,10 @@ export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}):
  * `stdio:<name>`: the name is all there is, and none of it is secret (the command, its arguments
  * and environment stay in the gateway's configuration). The scheme is written in lower case.
  */
-function parseStdioUrl(text: string): ParsedUpstreamUrl {
+function parseStdioUrl(text: string, options: UpstreamUrlOptions): ParsedUpstreamUrl {
   const name = text.slice('stdio:'.length);
   if (!STDIO_SERVER_NAME.test(name)) throw new InvalidUpstreamUrlError(messages.stdioUrlName());
+  if (options.secretPath) throw new InvalidUpstreamUrlError(messages.stdioUrlNoSecretPath());
   const url = `stdio:${name}`;
   return { connectionUrl: url, url, hasCredentials: false, hostname: '' };
 }
