@@ -58,6 +58,11 @@ describe('redactUrl', () => {
   it('names an unparsable URL without repeating it', () => {
     expect(redactUrl('not a url with SECRET')).toBe('<invalid url>');
   });
+
+  it('keeps a URL without an authority as it is, with no query', () => {
+    expect(redactUrl('stdio:everything')).toBe('stdio:everything');
+    expect(redactUrl('stdio:everything?x=1')).toBe('stdio:everything');
+  });
 });
 
 describe('redactSecrets of an upstream error', () => {

@@ -53,6 +53,9 @@ export function redactError(error: unknown, connectionUrl?: string, options: Red
 function safeUrlOf(candidate: string): string | null {
   try {
     const parsed = new URL(candidate);
+    // A URL without an authority (`stdio:<name>`) is scheme and path, with no `//` put in.
+    if (parsed.host === '' && !parsed.href.startsWith(`${parsed.protocol}//`))
+      return `${parsed.protocol}${parsed.pathname}`;
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   } catch {
     return null;

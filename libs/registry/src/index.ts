@@ -39,10 +39,14 @@ export {
 } from './errors';
 export { isDiscoveryIntervalSeconds, isUpstreamPin, MAX_DISCOVERY_INTERVAL_SECONDS } from './polling-overrides';
 export { isUpstreamId } from './upstream-id';
+export { assertTransportFitsUrl, defaultTransportFor } from './upstream-transport';
 export { assertUpstreamName, upstreamNameProblem } from './upstream-name';
 export {
   canonicalUpstreamUrl,
   isSameUpstreamAddress,
+  isStdioUrl,
+  STDIO_SERVER_NAME,
+  stdioServerNameOf,
   MAX_UPSTREAM_URL_LENGTH,
   parseUpstreamUrl,
   SECRET_PATH_DIGEST_LENGTH,

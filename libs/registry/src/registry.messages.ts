@@ -36,7 +36,12 @@ export const registryMessages = {
   urlEmpty: () => 'must not be empty',
   urlTooLong: (max: number) => `must be at most ${max} characters`,
   urlNotAbsolute: () => 'is not a valid absolute URL',
-  urlScheme: () => 'must use http or https',
+  urlScheme: () => 'must use http or https, or be stdio:<name>',
+  stdioUrlName: () =>
+    'must be stdio:<name>, the name 1 to 64 letters, digits, ".", "_" or "-" starting with a letter or digit',
+  stdioUrlNoSecretPath: () => 'stdio:<name> has no secret path (secretPath must be false)',
+  stdioUrlNeedsStdio: () => 'stdio:<name> needs transport "stdio"',
+  stdioTransportNeedsStdioUrl: () => 'must be stdio:<name> with transport "stdio"',
   urlNoHost: () => 'must have a host',
   resolvedToNothing: (hostname: string) => `${hostname} resolved to no address`,
 

@@ -1,5 +1,8 @@
-/** The transports the gateway speaks to upstream MCP servers. */
-export const UPSTREAM_TRANSPORTS = ['streamablehttp', 'sse'] as const;
+/**
+ * The transports the gateway speaks to upstream MCP servers. `stdio` starts a command the
+ * operator allow-listed (STDIO_SERVERS) and is registered with the URL `stdio:<name>`.
+ */
+export const UPSTREAM_TRANSPORTS = ['streamablehttp', 'sse', 'stdio'] as const;
 
 export type UpstreamTransport = (typeof UPSTREAM_TRANSPORTS)[number];
 

@@ -1,6 +1,13 @@
 import { InvalidUpstreamUrlError } from './errors';
 import { createHash } from 'node:crypto';
-import { isSameUpstreamAddress, MAX_UPSTREAM_URL_LENGTH, parseUpstreamUrl, secretPathDigest } from './upstream-url';
+import {
+  isSameUpstreamAddress,
+  isStdioUrl,
+  MAX_UPSTREAM_URL_LENGTH,
+  parseUpstreamUrl,
+  secretPathDigest,
+  stdioServerNameOf,
+} from './upstream-url';
 
 describe('parseUpstreamUrl', () => {
   it('keeps the full URL for connecting and strips user info, query and fragment from the canonical one', () => {
@@ -34,10 +41,10 @@ describe('parseUpstreamUrl', () => {
     ['', 'must not be empty'],
     ['not a url', 'is not a valid absolute URL'],
     ['/relative/path', 'is not a valid absolute URL'],
-    ['file:///etc/passwd', 'must use http or https'],
-    ['gopher://up.example/', 'must use http or https'],
-    ['ftp://up.example/', 'must use http or https'],
-    ['javascript:alert(1)', 'must use http or https'],
+    ['file:///etc/passwd', 'must use http or https, or be stdio:<name>'],
+    ['gopher://up.example/', 'must use http or https, or be stdio:<name>'],
+    ['ftp://up.example/', 'must use http or https, or be stdio:<name>'],
+    ['javascript:alert(1)', 'must use http or https, or be stdio:<name>'],
     [
       `https://up.example/${'a'.repeat(MAX_UPSTREAM_URL_LENGTH)}`,
       `must be at most ${MAX_UPSTREAM_URL_LENGTH} characters`,
@@ -55,6 +62,35 @@ describe('parseUpstreamUrl', () => {
       expect(String(error)).not.toContain('CANARY123');
     }
   });
+});
+
+describe('parseUpstreamUrl with stdio:<name>', () => {
+  it('takes the name as the whole URL, with the scheme in lower case and nothing secret', () => {
+    expect(parseUpstreamUrl(' STDIO:everything.v2 ')).toEqual({
+      connectionUrl: 'stdio:everything.v2',
+      url: 'stdio:everything.v2',
+      hasCredentials: false,
+      hostname: '',
+    });
+    expect(stdioServerNameOf('stdio:my_server-1')).toBe('my_server-1');
+    expect(stdioServerNameOf('https://up.example/')).toBeUndefined();
+    expect(isStdioUrl('stdio:')).toBe(true);
+    expect(isSameUpstreamAddress('stdio:a', 'stdio:a')).toBe(true);
+    expect(isSameUpstreamAddress('stdio:a', 'stdio:b')).toBe(false);
+  });
+
+  it('refuses a secret path, which a stdio URL does not have', () => {
+    expect(() => parseUpstreamUrl('stdio:a', { secretPath: true })).toThrow(
+      new InvalidUpstreamUrlError('stdio:<name> has no secret path (secretPath must be false)'),
+    );
+  });
+
+  it.each(['stdio:', 'stdio://everything', 'stdio:-lead', 'stdio:has space', 'stdio:a/b', `stdio:${'a'.repeat(65)}`])(
+    'rejects %j',
+    (raw) => {
+      expect(() => parseUpstreamUrl(raw)).toThrow(/url must be stdio:<name>, the name 1 to 64 letters/);
+    },
+  );
 });
 
 describe('parseUpstreamUrl with a secret path', () => {

@@ -6,6 +6,9 @@ export const MAX_UPSTREAM_URL_LENGTH = 2048;
 /** Hex characters of SHA-256 kept in the canonical URL of an upstream whose path is secret (128 bits). */
 export const SECRET_PATH_DIGEST_LENGTH = 32;
 const SECRET_PATH_PREFIX = 'path-sha256-';
+const STDIO_SCHEME = /^stdio:/i;
+/** What may follow `stdio:`: a key of STDIO_SERVERS. */
+export const STDIO_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** How an upstream URL is to be read. */
 export interface UpstreamUrlOptions {
@@ -33,8 +36,9 @@ export interface ParsedUpstreamUrl {
 }
 
 /**
- * Parses an upstream URL: absolute, http or https, with a host, within the length limit.
- * Errors name the problem, never the URL (it may carry credentials).
+ * Parses an upstream URL: absolute, http or https, with a host, within the length limit; or
+ * `stdio:<name>`, naming a command of the operator's allow-list (which one is allowed is the
+ * gateway's call). Errors name the problem, never the URL (it may carry credentials).
  */
 export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}): ParsedUpstreamUrl {
   const text = raw.trim();
@@ -42,6 +46,7 @@ export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}):
   if (text.length > MAX_UPSTREAM_URL_LENGTH) {
     throw new InvalidUpstreamUrlError(messages.urlTooLong(MAX_UPSTREAM_URL_LENGTH));
   }
+  if (STDIO_SCHEME.test(text)) return parseStdioUrl(text, options);
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -64,6 +69,31 @@ export function parseUpstreamUrl(raw: string, options: UpstreamUrlOptions = {}):
     hasCredentials: parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || secretPath,
     hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
   };
+}
+
+/**
+ * `stdio:<name>`: the name is all there is, and none of it is secret (the command, its arguments
+ * and environment stay in the gateway's configuration). The scheme is written in lower case.
+ */
+function parseStdioUrl(text: string, options: UpstreamUrlOptions): ParsedUpstreamUrl {
+  const name = text.slice('stdio:'.length);
+  if (!STDIO_SERVER_NAME.test(name)) throw new InvalidUpstreamUrlError(messages.stdioUrlName());
+  if (options.secretPath) throw new InvalidUpstreamUrlError(messages.stdioUrlNoSecretPath());
+  const url = `stdio:${name}`;
+  return { connectionUrl: url, url, hasCredentials: false, hostname: '' };
+}
+
+/** The allow-list name of a `stdio:<name>` URL; undefined for any other URL. */
+export function stdioServerNameOf(url: string): string | undefined {
+  const text = url.trim();
+  if (!STDIO_SCHEME.test(text)) return undefined;
+  const name = text.slice('stdio:'.length);
+  return STDIO_SERVER_NAME.test(name) ? name : undefined;
+}
+
+/** Whether a URL uses the `stdio:` scheme (well-formed or not). */
+export function isStdioUrl(url: string): boolean {
+  return STDIO_SCHEME.test(url.trim());
 }
 
 /** The canonical form of an upstream URL: scheme, host, port and path (or the path's digest) only. */

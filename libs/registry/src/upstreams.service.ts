@@ -23,6 +23,7 @@ import type {
 import { toUpstreamInfo } from './upstream-info';
 import { isUpstreamId } from './upstream-id';
 import { assertUpstreamName } from './upstream-name';
+import { assertTransportFitsUrl, defaultTransportFor } from './upstream-transport';
 import { isSameUpstreamAddress, parseUpstreamUrl } from './upstream-url';
 
 const TOOL_WRITE_ATTEMPTS = 3;
@@ -52,6 +53,8 @@ export class UpstreamsService {
     assertUpstreamName(input.name);
     const secretPath = input.secretPath ?? false;
     const target = parseUpstreamUrl(input.url, { secretPath });
+    const transport = input.transport ?? defaultTransportFor(target.url);
+    assertTransportFitsUrl(transport, target.url);
     assertPollingOverrides(input);
     // Registration order is the directory order: two registrations in one millisecond must
     // not fall back to the (random) id to decide it.
@@ -66,7 +69,7 @@ export class UpstreamsService {
         connectionUrl: target.connectionUrl,
         hasCredentials: target.hasCredentials,
         secretPath,
-        transport: input.transport ?? 'streamablehttp',
+        transport,
         enabled: input.enabled ?? true,
         createdAt: now,
         updatedAt: now,
@@ -103,6 +106,9 @@ export class UpstreamsService {
     if (patch.name !== undefined) assertUpstreamName(patch.name);
     assertPollingOverrides(patch);
     const existing = await this.require(this.gateways.findWithConnectionUrl(id), id);
+    if (patch.url !== undefined || patch.transport !== undefined) {
+      assertTransportFitsUrl(patch.transport ?? existing.transport, patch.url ?? existing.connectionUrl);
+    }
     const changes: QueryDeepPartialEntity<Gateway> = {};
     let connectionUrl = existing.connectionUrl;
     const secretPath = patch.secretPath ?? existing.secretPath;

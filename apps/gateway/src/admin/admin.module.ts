@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { RegistryModule, systemHostResolver, UPSTREAM_HOST_RESOLVER } from '@app/registry';
+import { StdioServersModule } from '../mcp/stdio-servers.module';
 import { AdminAuthModule } from './admin-auth.module';
 import { GatewaysController } from './gateways.controller';
 import { UpstreamUrlValidator } from './upstream-url.validator';
@@ -15,7 +16,7 @@ export interface AdminModuleOptions {
  * TOOL_REFRESHER from a module passed to `register`; without one it answers 503.
  */
 @Module({
-  imports: [RegistryModule, AdminAuthModule],
+  imports: [RegistryModule, AdminAuthModule, StdioServersModule],
   controllers: [GatewaysController],
   providers: [UpstreamUrlValidator, { provide: UPSTREAM_HOST_RESOLVER, useValue: systemHostResolver }],
 })

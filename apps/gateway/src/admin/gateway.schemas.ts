@@ -68,7 +68,8 @@ export const createGatewaySchema = z
       name,
       url,
       secretPath: secretPath.default(false),
-      transport: transport.default('streamablehttp'),
+      // Absent: the registry picks "stdio" for stdio:<name> URLs, "streamablehttp" otherwise.
+      transport: transport.optional(),
       enabled: enabled.default(true),
       pin: pin.default(null),
       discoveryIntervalSeconds: discoveryIntervalSeconds.default(null),

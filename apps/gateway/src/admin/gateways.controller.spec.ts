@@ -367,8 +367,16 @@ describe('Admin API /gateways', () => {
       ['a missing url', { name: 'a' }, 'url: is required'],
       ['a url of the wrong type', { name: 'a', url: ['http://127.0.0.1/'] }, 'url: must be a string'],
       ['a url that does not parse', { name: 'a', url: 'not a url' }, 'url: is not a valid absolute URL'],
-      ['a non-http scheme', { name: 'a', url: 'file:///etc/passwd' }, 'url: must use http or https'],
-      ['a gopher url', { name: 'a', url: 'gopher://up.example:70/_x' }, 'url: must use http or https'],
+      [
+        'a non-http scheme',
+        { name: 'a', url: 'file:///etc/passwd' },
+        'url: must use http or https, or be stdio:<name>',
+      ],
+      [
+        'a gopher url',
+        { name: 'a', url: 'gopher://up.example:70/_x' },
+        'url: must use http or https, or be stdio:<name>',
+      ],
       [
         'an overlong url',
         { name: 'a', url: `https://up.example/${'x'.repeat(2100)}` },
@@ -400,7 +408,7 @@ describe('Admin API /gateways', () => {
       [
         'an unknown transport',
         { name: 'a', url: 'http://127.0.0.1/', transport: 'websocket' },
-        'transport: must be one of "streamablehttp", "sse"',
+        'transport: must be one of "streamablehttp", "sse", "stdio"',
       ],
       [
         'enabled of the wrong type',
@@ -418,7 +426,7 @@ describe('Admin API /gateways', () => {
     it('names every rejected field at once', async () => {
       const res = await create({ url: 'file:///x', transport: 1 }).expect(400);
       expect(res.body.message).toBe(
-        'name: is required; url: must use http or https; transport: must be one of "streamablehttp", "sse"',
+        'name: is required; url: must use http or https, or be stdio:<name>; transport: must be one of "streamablehttp", "sse", "stdio"',
       );
       expect(res.body.errors).toHaveLength(3);
     });

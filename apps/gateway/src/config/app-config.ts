@@ -1,5 +1,6 @@
 import { escapeNonPrintable, printableProblem } from '@app/common';
 import { z } from 'zod';
+import { stdioServersProblem } from '../mcp/stdio-servers';
 
 const bool = z
   .string()
@@ -78,7 +79,14 @@ export const envSchema = z.object({
   MCP_AUTH_DISABLED: bool.default('false'),
   MCP_ALLOWED_HOSTS: z.string().trim().optional(),
   MCP_ALLOWED_ORIGINS: z.string().trim().optional(),
-  STDIO_SERVERS: z.string().trim().optional(),
+  STDIO_SERVERS: z
+    .string()
+    .trim()
+    .superRefine((raw, ctx) => {
+      const problem = stdioServersProblem(raw);
+      if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    })
+    .optional(),
   UPSTREAM_DOWN_AFTER: count(3),
 });
 

@@ -21,6 +21,7 @@ import {
   sessionPoolOptionsFromConfig,
 } from './mcp-options';
 import { SessionPoolSweeper } from './session-pool.sweeper';
+import { StdioServersModule } from './stdio-servers.module';
 import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
@@ -50,7 +51,7 @@ export class McpModule {
     const catalog: Provider = { provide: UPSTREAM_CATALOG, ...options.catalog };
     return {
       module: McpModule,
-      imports: options.imports ?? [],
+      imports: [...(options.imports ?? []), StdioServersModule],
       controllers: [FederationController],
       providers: [
         catalog,

@@ -6,6 +6,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { withDeadline } from '@app/common';
 import { DIAL_GUARD, type DialGuard, type UpstreamDial } from './dial-guard';
 import { dialTargetOf } from './dial-url';
+import { STDIO_SERVER_CATALOG, type StdioServerCatalog } from './stdio-servers';
+import { explainStdioFailure, openStdioTransport } from './stdio-transport';
 import { toUpstreamError } from './upstream-error';
 import type { UpstreamRelay } from './upstream-relay';
 import type { UpstreamTarget } from '@app/registry';
@@ -57,23 +59,29 @@ export class UpstreamConnection {
 /** Opens SDK clients to upstreams over the transport each one is registered with. */
 @Injectable()
 export class UpstreamConnector {
-  constructor(@Optional() @Inject(DIAL_GUARD) private readonly guard?: DialGuard) {}
+  constructor(
+    @Optional() @Inject(DIAL_GUARD) private readonly guard?: DialGuard,
+    @Optional() @Inject(STDIO_SERVER_CATALOG) private readonly stdio?: StdioServerCatalog,
+  ) {}
 
   async connect(target: UpstreamTarget, options: ConnectOptions): Promise<UpstreamConnection> {
     let transport: Transport;
     let client: Client;
     let upstream: UpstreamDial | undefined;
     try {
+      // stdio: a command of the operator's allow-list, started here; there is no address to check.
+      const stdio = target.transport === 'stdio' ? openStdioTransport(target, this.stdio) : undefined;
       const dial = dialTargetOf(target.connectionUrl);
-      upstream = await this.guard?.open(dial.url);
+      upstream = stdio ? undefined : await this.guard?.open(dial.url);
       // The SDK's default redirect policy (same origin only) keeps a redirect on the host checked
       // above, and so on the addresses its fetch may dial.
       const requestInit: RequestInit = { headers: { ...(options.headers ?? {}), ...dial.headers } };
       const fetch = upstream?.fetch;
       transport =
-        target.transport === 'sse'
+        stdio ??
+        (target.transport === 'sse'
           ? new SSEClientTransport(dial.url, { requestInit, fetch })
-          : new StreamableHTTPClientTransport(dial.url, { requestInit, fetch });
+          : new StreamableHTTPClientTransport(dial.url, { requestInit, fetch }));
       client = new Client({ ...GATEWAY_CLIENT_INFO }, { capabilities: options.relay?.capabilities ?? {} });
       if (options.relay) relayTo(client, options.relay);
     } catch (error) {
@@ -90,7 +98,7 @@ export class UpstreamConnector {
       return connection;
     } catch (error) {
       await connection.close();
-      throw toUpstreamError(error, target, 'Connect');
+      throw toUpstreamError(explainStdioFailure(transport, error), target, 'Connect');
     }
   }
 }
