@@ -24,6 +24,7 @@ import {
   type UpstreamInfo,
   type ToolInfo,
 } from '@app/registry';
+import { SELF_REGISTRATION_PROBE, type SelfRegistrationProbe } from '../loop/self-registration.probe';
 import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
 import { AdminTokenGuard } from './admin-token.guard';
 import { GatewayIdPipe } from './gateway-id.pipe';
@@ -51,11 +52,13 @@ export class GatewaysController {
     private readonly gateways: UpstreamsService,
     private readonly urls: UpstreamUrlValidator,
     @Optional() @Inject(TOOL_REFRESHER) private readonly refresher?: ToolRefresher,
+    @Optional() @Inject(SELF_REGISTRATION_PROBE) private readonly selfProbe?: SelfRegistrationProbe,
   ) {}
 
   @Post()
   async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<UpstreamInfo> {
     await this.urls.assertAllowed(body.url);
+    await this.selfProbe?.assertNotThisGateway(body);
     const created = await this.gateways.create(body);
     if (created.enabled) this.discoverSoon(created.id);
     return created;
