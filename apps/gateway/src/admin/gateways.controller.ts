@@ -80,6 +80,15 @@ export class GatewaysController {
     @Body(new ZodValidationPipe(updateGatewaySchema)) body: UpdateGatewayBody,
   ): Promise<UpstreamInfo> {
     if (body.url !== undefined) await this.urls.assertAllowed(body.url);
+    if (body.url !== undefined && this.selfProbe) {
+      const existing = await this.gateways.get(id);
+      await this.selfProbe.assertNotThisGateway({
+        name: body.name ?? existing.name,
+        url: body.url,
+        transport: body.transport ?? existing.transport,
+        secretPath: body.secretPath ?? existing.secretPath,
+      });
+    }
     const updated = await this.gateways.update(id, body);
     const reconnect = body.url !== undefined || body.transport !== undefined || body.enabled === true;
     if (updated.enabled && reconnect) this.discoverSoon(id);

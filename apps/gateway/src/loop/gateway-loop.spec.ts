@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { testAppConfig } from '../../test/support/test-app-config';
+import { UpstreamConnector } from '../mcp/upstream-connector';
 import { fleetIdOf } from './fleet-id';
 import { GatewayLoopError, ThisGatewayError } from './gateway-loop.errors';
 import { GatewayLoopGuard } from './gateway-loop.guard';
@@ -102,6 +103,17 @@ describe('GatewayLoopGuard.wrapFetch', () => {
     const refused = guard.wrapFetch({ id: 'u2', name: 'b' })(url);
     await expect(refused).rejects.toBeInstanceOf(GatewayLoopError);
     await expect(refused).rejects.toThrow('gateway loop detected (through upstream b)');
+  });
+
+  it('fails a connection (so a health check or a discovery) to an upstream that is this gateway, by name', async () => {
+    answerAs = OWN;
+    status = 508;
+    const connector = new UpstreamConnector(undefined, new GatewayLoopGuard(OWN));
+    const target = { id: 'u1', name: 'loopback', url: `${url}/mcp`, connectionUrl: `${url}/mcp`, secretPath: false };
+    await expect(connector.connect({ ...target, transport: 'streamablehttp' }, { timeoutMs: 5_000 })).rejects.toThrow(
+      'upstream loopback is this gateway',
+    );
+    expect(received).toEqual([OWN]);
   });
 });
 
