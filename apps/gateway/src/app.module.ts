@@ -10,6 +10,8 @@ import { DiscoveryModule } from './discovery/discovery.module';
 import { HealthModule } from './health/health.module';
 import { DatabaseShutdownModule } from './lifecycle/database-closer';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { GatewayLoopModule } from './loop/gateway-loop.module';
+import { SelfRegistrationModule } from './loop/self-registration.module';
 import { PollingModule } from './polling/polling.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -25,6 +27,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LifecycleModule,
+        GatewayLoopModule,
         RedisModule,
         ScheduleModule.forRoot(),
         RegistryDatabaseModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (c: AppConfig) => c.database }),
@@ -34,7 +37,7 @@ export class AppModule {
         DiscoveryModule,
         PollingModule,
         HealthModule,
-        AdminModule.register({ imports: [DiscoveryModule] }),
+        AdminModule.register({ imports: [DiscoveryModule, SelfRegistrationModule] }),
       ],
     };
   }

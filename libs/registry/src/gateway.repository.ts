@@ -87,12 +87,14 @@ export class GatewayRepository {
   }
 
   /** The connection URL (and whether its path is secret) and last health result of one upstream, for redaction and health bookkeeping. */
-  findHealthState(id: string): Promise<Pick<Gateway, 'id' | 'connectionUrl' | 'secretPath' | 'lastHealthOk'> | null> {
+  findHealthState(
+    id: string,
+  ): Promise<Pick<Gateway, 'id' | 'connectionUrl' | 'secretPath' | 'lastHealthOk' | 'healthFailures'> | null> {
     if (!isUpstreamId(id)) return Promise.resolve(null);
     return this.writes.read(() =>
       this.rows.findOne({
         where: { id },
-        select: { id: true, connectionUrl: true, secretPath: true, lastHealthOk: true },
+        select: { id: true, connectionUrl: true, secretPath: true, lastHealthOk: true, healthFailures: true },
       }),
     );
   }

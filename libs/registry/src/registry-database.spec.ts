@@ -78,6 +78,7 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
           'pin',
           'discoveryIntervalSeconds',
           'secretPath',
+          'healthFailures',
         ].sort(),
       );
       expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({
@@ -151,7 +152,8 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       pin: 'hot',
       discoveryIntervalSeconds: 60,
     });
-    // The secret-path migration comes off first, then the overrides.
+    // The health-failures and secret-path migrations come off first, then the overrides.
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     const columns = await columnsOf(dataSource, 'gateways');
@@ -203,6 +205,8 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       updatedAt: new Date(),
       pin: 'cold',
     });
+    await dataSource.undoLastMigration();
+    expect(await columnsOf(dataSource, 'gateways')).not.toContain('healthFailures');
     await dataSource.undoLastMigration();
     const columns = await columnsOf(dataSource, 'gateways');
     expect(columns).not.toContain('secretPath');

@@ -150,3 +150,14 @@ export interface ToolChanges {
   updated: string[];
   removed: string[];
 }
+
+/** What a stored health check left: the up/down state after and before it, and the failures in a row. */
+export interface HealthCheckRecord {
+  /** true: up; false: down (UPSTREAM_DOWN_AFTER failures in a row); null: never checked successfully nor down. */
+  up: boolean | null;
+  before: boolean | null;
+  /** Failed checks in a row, this one included (0 after a success). */
+  failures: number;
+  /** Whether `up` differs from `before`. */
+  changed: boolean;
+}

@@ -236,7 +236,49 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
       expect(lastHealthError).not.toMatch(/CANARY123|pass/);
     });
 
+    it('marks an upstream down only at the third failure in a row when downAfter is 3, up again after one success', async () => {
+      const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
+      await service.recordHealthCheck(gw.id, true, undefined, 3);
+      const first = await service.recordHealthCheck(gw.id, false, new Error('ECONNREFUSED'), 3);
+      expect(first).toEqual({ up: true, before: true, failures: 1, changed: false });
+      // Suspect: still up, with the reason on record.
+      expect(await service.get(gw.id)).toMatchObject({ lastHealthOk: true, lastHealthError: 'ECONNREFUSED' });
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 3))?.up).toBe(true);
+      const revision = service.revision;
+      expect(await service.recordHealthCheck(gw.id, false, new Error('x'), 3)).toEqual({
+        up: false,
+        before: true,
+        failures: 3,
+        changed: true,
+      });
+      expect(service.revision).toBeGreaterThan(revision);
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 3))?.changed).toBe(false);
+      expect(await service.recordHealthCheck(gw.id, true, undefined, 3)).toEqual({
+        up: true,
+        before: false,
+        failures: 0,
+        changed: true,
+      });
+      // The count starts again from zero after a success.
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 3))?.up).toBe(true);
+    });
+
+    it('leaves an upstream never seen healthy neither up nor down until the failures reach downAfter', async () => {
+      const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 2))?.up).toBeNull();
+      expect((await service.get(gw.id)).lastHealthOk).toBeNull();
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 2))?.up).toBe(false);
+    });
+
+    it('starts counting failures afresh when the upstream moves to a new address', async () => {
+      const gw = await service.create({ name: 'a', url: 'http://127.0.0.1:8001/' });
+      await service.recordHealthCheck(gw.id, false, new Error('x'), 2);
+      await service.update(gw.id, { url: 'http://127.0.0.1:8002/' });
+      expect((await service.recordHealthCheck(gw.id, false, new Error('x'), 2))?.failures).toBe(1);
+    });
+
     it('returns false for a gateway deleted meanwhile', async () => {
+      expect(await service.recordHealthCheck(UNKNOWN_ID, false, 'x', 3)).toBeNull();
       expect(await service.recordHealth(UNKNOWN_ID, true)).toBe(false);
       expect(await service.recordHealth('nope', false, 'x')).toBe(false);
     });
@@ -480,6 +522,7 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
+        healthFailures: 0,
         pin: null,
         discoveryIntervalSeconds: null,
       });

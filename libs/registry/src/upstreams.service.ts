@@ -13,6 +13,7 @@ import { ToolRepository } from './tool.repository';
 import type {
   CreateUpstreamInput,
   DiscoveredTool,
+  HealthCheckRecord,
   RegisteredUpstream,
   RegisteredUpstreamWithTools,
   ToolChanges,
@@ -77,6 +78,7 @@ export class UpstreamsService {
         lastHealthError: null,
         lastHealthAt: null,
         lastSeenAt: null,
+        healthFailures: 0,
         pin: input.pin ?? null,
         discoveryIntervalSeconds: input.discoveryIntervalSeconds ?? null,
       });
@@ -139,7 +141,7 @@ export class UpstreamsService {
     if (Object.keys(changes).length === 0) return toUpstreamInfo(existing);
     // New credentials alone are logged as a new url: what changed in it is not for the log.
     const fields = [...new Set(Object.keys(changes).map((field) => (field === 'connectionUrl' ? 'url' : field)))];
-    if (moved) Object.assign(changes, { lastHealthOk: null, lastHealthError: null, lastHealthAt: null });
+    if (moved) Object.assign(changes, { lastHealthOk: null, lastHealthError: null, lastHealthAt: null, healthFailures: 0 });
     else if (changes.secretPath === true && existing.lastHealthError !== null) {
       // An error stored while the path was shown may quote it: mask it by the new rule.
       changes.lastHealthError = redactSecrets(existing.lastHealthError, existing.connectionUrl, { secretPath: true });
@@ -180,23 +182,37 @@ export class UpstreamsService {
    * so callers can log transitions only; false as well when the upstream was deleted meanwhile.
    */
   async recordHealth(id: string, ok: boolean, error?: unknown): Promise<boolean> {
+    return (await this.recordHealthCheck(id, ok, error))?.changed ?? false;
+  }
+
+  /**
+   * Stores the result of a health check with hysteresis: a failure is counted, and the upstream
+   * is marked down (`lastHealthOk` false) only at the `downAfter`-th failure in a row; one success
+   * marks it up and clears the count. A failure short of that keeps the stored state and records
+   * its reason. Null when the upstream was deleted meanwhile.
+   */
+  async recordHealthCheck(id: string, ok: boolean, error?: unknown, downAfter = 1): Promise<HealthCheckRecord | null> {
     const row = await this.gateways.findHealthState(id);
-    if (row === null) return false;
+    if (row === null) return null;
     const now = new Date();
+    const failures = ok ? 0 : row.healthFailures + 1;
+    const up = ok ? true : failures >= Math.max(1, downAfter) ? false : row.lastHealthOk;
     const changes: QueryDeepPartialEntity<Gateway> = ok
-      ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now }
+      ? { lastHealthOk: true, lastHealthError: null, lastHealthAt: now, lastSeenAt: now, healthFailures: 0 }
       : {
-          lastHealthOk: false,
+          lastHealthOk: up,
           lastHealthError: redactSecrets(
             error === undefined ? messages.healthCheckFailed() : errorMessage(error),
             row.connectionUrl,
             { secretPath: row.secretPath },
           ),
           lastHealthAt: now,
+          healthFailures: failures,
         };
-    const changed = (await this.gateways.update(id, changes)) && row.lastHealthOk !== ok;
+    if (!(await this.gateways.update(id, changes))) return null;
+    const changed = row.lastHealthOk !== up;
     if (changed) this.revisions.bump();
-    return changed;
+    return { up, before: row.lastHealthOk, failures, changed };
   }
 
   /** The message of an error about this upstream, with its credentials (secret path included) and URLs redacted. */

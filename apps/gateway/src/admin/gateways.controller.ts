@@ -24,6 +24,7 @@ import {
   type UpstreamInfo,
   type ToolInfo,
 } from '@app/registry';
+import { SELF_REGISTRATION_PROBE, type SelfRegistrationProbe } from '../loop/self-registration.probe';
 import { TOOL_REFRESHER, type ToolRefresher, type ToolRefreshResult } from '../discovery/tool-refresher';
 import { AdminTokenGuard } from './admin-token.guard';
 import { GatewayIdPipe } from './gateway-id.pipe';
@@ -51,11 +52,13 @@ export class GatewaysController {
     private readonly gateways: UpstreamsService,
     private readonly urls: UpstreamUrlValidator,
     @Optional() @Inject(TOOL_REFRESHER) private readonly refresher?: ToolRefresher,
+    @Optional() @Inject(SELF_REGISTRATION_PROBE) private readonly selfProbe?: SelfRegistrationProbe,
   ) {}
 
   @Post()
   async create(@Body(new ZodValidationPipe(createGatewaySchema)) body: CreateGatewayBody): Promise<UpstreamInfo> {
     await this.urls.assertAllowed(body.url);
+    await this.selfProbe?.assertNotThisGateway(body);
     const created = await this.gateways.create(body);
     if (created.enabled) this.discoverSoon(created.id);
     return created;
@@ -77,6 +80,15 @@ export class GatewaysController {
     @Body(new ZodValidationPipe(updateGatewaySchema)) body: UpdateGatewayBody,
   ): Promise<UpstreamInfo> {
     if (body.url !== undefined) await this.urls.assertAllowed(body.url);
+    if (body.url !== undefined && this.selfProbe) {
+      const existing = await this.gateways.get(id);
+      await this.selfProbe.assertNotThisGateway({
+        name: body.name ?? existing.name,
+        url: body.url,
+        transport: body.transport ?? existing.transport,
+        secretPath: body.secretPath ?? existing.secretPath,
+      });
+    }
     const updated = await this.gateways.update(id, body);
     const reconnect = body.url !== undefined || body.transport !== undefined || body.enabled === true;
     if (updated.enabled && reconnect) this.discoverSoon(id);

@@ -1,5 +1,5 @@
 import { errorMessage, escapeNonPrintable } from '@app/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -13,6 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
+import { GATEWAY_LOOP_GUARD, type GatewayLoopGuard } from '../loop/gateway-loop.guard';
 import { identityFromRequest } from './request-identity';
 import type { SessionIdentity } from './session-identity';
 import { McpSessionPool } from './session-pool';
@@ -45,6 +46,7 @@ export class FederationService {
   constructor(
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
     private readonly pool: McpSessionPool,
+    @Optional() @Inject(GATEWAY_LOOP_GUARD) private readonly loop?: GatewayLoopGuard,
   ) {}
 
   async handle(req: Request, res: Response): Promise<void> {
@@ -73,7 +75,9 @@ export class FederationService {
 
   async listTools(): Promise<ListToolsResult> {
     const table = await this.catalogTable('tools/list');
-    return { tools: table.tools().map(exposedTool) };
+    // A gateway asking through a chain that includes an upstream gateway gets none of that gateway's tools back.
+    const tools = this.loop ? table.tools().filter((t) => !this.loop?.excludes(t.upstream.id)) : table.tools();
+    return { tools: tools.map(exposedTool) };
   }
 
   /**

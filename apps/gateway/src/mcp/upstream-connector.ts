@@ -4,6 +4,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { withDeadline } from '@app/common';
+import { GATEWAY_LOOP_GUARD, type GatewayLoopGuard } from '../loop/gateway-loop.guard';
 import { DIAL_GUARD, type DialGuard, type UpstreamDial } from './dial-guard';
 import { dialTargetOf } from './dial-url';
 import { STDIO_SERVER_CATALOG, type StdioServerCatalog } from './stdio-servers';
@@ -62,6 +63,7 @@ export class UpstreamConnector {
   constructor(
     @Optional() @Inject(DIAL_GUARD) private readonly guard?: DialGuard,
     @Optional() @Inject(STDIO_SERVER_CATALOG) private readonly stdio?: StdioServerCatalog,
+    @Optional() @Inject(GATEWAY_LOOP_GUARD) private readonly loop?: GatewayLoopGuard,
   ) {}
 
   async connect(target: UpstreamTarget, options: ConnectOptions): Promise<UpstreamConnection> {
@@ -76,7 +78,8 @@ export class UpstreamConnector {
       // The SDK's default redirect policy (same origin only) keeps a redirect on the host checked
       // above, and so on the addresses its fetch may dial.
       const requestInit: RequestInit = { headers: { ...(options.headers ?? {}), ...dial.headers } };
-      const fetch = upstream?.fetch;
+      // Names the gateways passed so far (Mcp-Gateway-Via) and notices an upstream that is a gateway.
+      const fetch = this.loop ? this.loop.wrapFetch(target, upstream?.fetch) : upstream?.fetch;
       transport =
         stdio ??
         (target.transport === 'sse'

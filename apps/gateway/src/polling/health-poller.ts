@@ -85,8 +85,11 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * One check: ping, log what changed (not every check: an upstream that stays down is one line,
-   * and one more when it is back), store the result (the registry keeps the full redacted reason).
+   * One check: ping, store the result with hysteresis (down only after UPSTREAM_DOWN_AFTER
+   * failures in a row, up after one success; the registry keeps the count, since the next check
+   * of this upstream may run on another worker), then log what changed: an upstream that stays
+   * down is one line, and one more when it is back. A suspect upstream (fewer failures) keeps its
+   * tools listed and its calls tried, and is logged at debug level only.
    */
   private async check(target: RegisteredUpstream): Promise<void> {
     let failure: unknown = null;
@@ -97,18 +100,25 @@ export class HealthPoller implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const ok = failure === null;
     this.stats.record('health', ok ? 'performed' : 'failed');
-    const change = this.states.record(target.id, ok, target.lastHealthOk);
+    const downAfter = this.config.upstreamDownAfter;
+    const stored = await this.gateways.recordHealthCheck(target.id, ok, ok ? undefined : failure, downAfter);
+    // Deleted meanwhile: nothing to say about it.
+    if (stored === null) return;
+    const reason = (): string =>
+      redactError(failure, target.connectionUrl, { secretPath: target.secretPath, maxLength: SHORT_REASON_LENGTH });
+    if (stored.up === null) {
+      this.logger.debug(messages.suspect(target.name, stored.failures, downAfter, reason()));
+      return;
+    }
+    const change = this.states.record(target.id, stored.up, stored.before);
     if (change === 'failed') {
-      const reason = redactError(failure, target.connectionUrl, {
-        secretPath: target.secretPath,
-        maxLength: SHORT_REASON_LENGTH,
-      });
-      this.logger.warn(messages.unhealthy(target.name, reason));
+      this.logger.warn(messages.unhealthy(target.name, reason()));
     } else if (change === 'recovered') {
       this.logger.log(messages.healthyAgain(target.name));
     } else if (change === 'first-ok') {
       this.logger.log(messages.healthy(target.name));
+    } else if (!ok && stored.up) {
+      this.logger.debug(messages.suspect(target.name, stored.failures, downAfter, reason()));
     }
-    await this.gateways.recordHealth(target.id, ok, ok ? undefined : failure);
   }
 }

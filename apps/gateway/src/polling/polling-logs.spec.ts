@@ -75,6 +75,37 @@ describe('Poller logs', () => {
     expect(lines[1].length).toBeLessThan(300);
   });
 
+  it('with UPSTREAM_DOWN_AFTER=3, says nothing of one or two failed checks and marks the upstream down at the third', async () => {
+    const server = await startSampleServer({ name: 'flaky' });
+    servers.push(server);
+    const gateway = await startApp({
+      classification: { ...testAppConfig().classification, enabled: false },
+      upstreamDownAfter: 3,
+    });
+    const registry = gateway.get(UpstreamsService);
+    await registry.create({ name: 'flaky', url: server.url });
+    const health = gateway.get(HealthPoller);
+    const about = () => shown(logs.lines).filter((line) => line.endsWith(' HealthPoller'));
+
+    await health.runOnce();
+    server.failNext('ping', 2);
+    await health.runOnce();
+    await health.runOnce();
+    expect((await registry.list())[0]).toMatchObject({ lastHealthOk: true, lastHealthError: expect.any(String) });
+    await health.runOnce();
+    expect(about()).toEqual([`log ${pollingMessages.healthy('flaky')} HealthPoller`]);
+
+    server.failNext('ping', 3);
+    for (let i = 0; i < 3; i++) await health.runOnce();
+    expect((await registry.list())[0].lastHealthOk).toBe(false);
+    await health.runOnce();
+    expect((await registry.list())[0].lastHealthOk).toBe(true);
+    const lines = about();
+    expect(lines).toHaveLength(3);
+    expect(lines[1].startsWith(`warn ${pollingMessages.unhealthy('flaky', '')}`)).toBe(true);
+    expect(lines[2]).toBe(`log ${pollingMessages.healthyAgain('flaky')} HealthPoller`);
+  });
+
   it('logs a number of lines bounded by the rounds, not by upstreams × rounds, while Redis is stopped', async () => {
     const UPSTREAMS = 20;
     const ROUNDS = 4;

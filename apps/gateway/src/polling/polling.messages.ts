@@ -9,6 +9,8 @@ export const pollingMessages = {
   healthy: (name: string) => `${escapeNonPrintable(name)} is healthy`,
   unhealthy: (name: string, reason: string) => `${escapeNonPrintable(name)} is unhealthy: ${reason}`,
   healthyAgain: (name: string) => `${escapeNonPrintable(name)} is healthy again`,
+  suspect: (name: string, failures: number, downAfter: number, reason: string) =>
+    `${escapeNonPrintable(name)} failed health check ${failures} of ${downAfter} in a row: ${reason}`,
   discoveryFailed: (name: string, reason: string) => `Tool discovery of ${escapeNonPrintable(name)} failed: ${reason}`,
   discoveryFailedAgain: (name: string, reason: string) =>
     `Tool discovery of ${escapeNonPrintable(name)} still failing: ${reason}`,

@@ -59,6 +59,10 @@ export class Gateway {
   @Column({ type: Date, nullable: true })
   lastSeenAt!: Date | null;
 
+  /** Failed health checks in a row (migration 1767484800000); 0 after any success. */
+  @Column({ type: 'integer', default: 0 })
+  healthFailures!: number;
+
   // Polling overrides (migration 1767312000000). Read through a check, so that a value
   // edited into the database by hand reads as "no override" instead of reaching the pollers.
   @Column({ type: 'varchar', length: 8, nullable: true, transformer: { from: storedPin, to: keep } })
