@@ -10,6 +10,7 @@ import { DiscoveryModule } from './discovery/discovery.module';
 import { HealthModule } from './health/health.module';
 import { DatabaseShutdownModule } from './lifecycle/database-closer';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { McpAuthModule } from './mcp-auth/mcp-auth.module';
 import { PollingModule } from './polling/polling.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -30,6 +31,7 @@ export class AppModule {
         RegistryDatabaseModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (c: AppConfig) => c.database }),
         DatabaseShutdownModule,
         UpstreamMcpModule,
+        McpAuthModule,
         ClassificationFeatureModule,
         DiscoveryModule,
         PollingModule,
