@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware, type OnModuleInit } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthenticatedRequest } from '../mcp/request-identity';
 import { BearerAuthenticator } from './bearer-authenticator';
@@ -12,13 +12,17 @@ import { clientAddress, RejectionLog } from './rejection-log';
  * principal on `req.mcpPrincipal`, which then alone names the caller's pooled sessions.
  */
 @Injectable()
-export class BearerAuthMiddleware implements NestMiddleware<Request, Response> {
+export class BearerAuthMiddleware implements NestMiddleware<Request, Response>, OnModuleInit {
   private readonly logger = new Logger(BearerAuthMiddleware.name);
   private readonly rejections = new RejectionLog(this.logger);
   private readonly authenticator: BearerAuthenticator | null;
 
   constructor(@Inject(MCP_AUTH_SETTINGS) settings: McpAuthSettings) {
     this.authenticator = settings.clientAuth.enabled ? new BearerAuthenticator(settings.clientAuth) : null;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.authenticator?.ready();
   }
 
   async use(req: Request & AuthenticatedRequest, res: Response, next: NextFunction): Promise<void> {

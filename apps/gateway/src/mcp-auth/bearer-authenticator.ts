@@ -36,6 +36,11 @@ export class BearerAuthenticator {
     this.jwt = settings.jwt === null ? null : new JwtVerifier(settings.jwt);
   }
 
+  /** Loads what verification needs (jose, when JWTs are configured). */
+  async ready(): Promise<void> {
+    await this.jwt?.load();
+  }
+
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (token === undefined) {

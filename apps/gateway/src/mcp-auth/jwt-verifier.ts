@@ -1,13 +1,6 @@
 import { errorMessage, printableProblem } from '@app/common';
-import {
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  type JWSHeaderParameters,
-  type FlattenedJWSInput,
-  type JWTVerifyOptions,
-  type CryptoKey,
-} from 'jose';
+import type * as Jose from 'jose';
+import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters, JWTVerifyOptions } from 'jose';
 import type { JwtSettings } from './client-auth-settings';
 
 /** Why a JWT was not accepted: a client problem (`expired`, `invalid`) or ours (`unavailable`). */
@@ -34,12 +27,22 @@ const ASYMMETRIC_ALGORITHMS = [
 /** Clock skew between the token issuer and the gateway. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 const JWKS_TIMEOUT_MS = 5_000;
-/** Keys are refetched at most this often, and also when a token names an unknown key id. */
+/** Cached keys are refetched after this long, or sooner when a token names an unknown key id. */
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const MAX_PRINCIPAL_LENGTH = 200;
 
 /** The JWKS could not be fetched or read: no verdict on the token. */
 class KeysUnavailableError extends Error {}
+
+/** jose is an ES module: loaded only when JWTs are configured (at start-up, see `load`). */
+function loadJose(): Promise<typeof Jose> {
+  return import('jose');
+}
+
+interface Loaded {
+  jose: typeof Jose;
+  jwks: Jose.RemoteJWKSet | null;
+}
 
 /**
  * Verifies client JWTs with jose: HS256 with MCP_JWT_SECRET, asymmetric algorithms with the keys
@@ -48,20 +51,13 @@ class KeysUnavailableError extends Error {}
  */
 export class JwtVerifier {
   private readonly secret: Uint8Array | null;
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
   private readonly options: JWTVerifyOptions;
+  private loaded: Promise<Loaded> | null = null;
 
-  constructor(settings: JwtSettings) {
+  constructor(private readonly settings: JwtSettings) {
     this.secret = settings.secret === undefined ? null : new TextEncoder().encode(settings.secret);
-    this.jwks =
-      settings.jwksUrl === undefined
-        ? null
-        : createRemoteJWKSet(settings.jwksUrl, {
-            timeoutDuration: JWKS_TIMEOUT_MS,
-            cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-          });
     this.options = {
-      algorithms: [...(this.secret ? HMAC_ALGORITHMS : []), ...(this.jwks ? ASYMMETRIC_ALGORITHMS : [])],
+      algorithms: [...(this.secret ? HMAC_ALGORITHMS : []), ...(settings.jwksUrl ? ASYMMETRIC_ALGORITHMS : [])],
       issuer: settings.issuer,
       audience: settings.audience,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -69,9 +65,30 @@ export class JwtVerifier {
     };
   }
 
+  /** Loads jose (and prepares the JWKS fetcher); at start-up, so a broken install fails there. */
+  load(): Promise<Loaded> {
+    this.loaded ??= loadJose().then((jose) => ({
+      jose,
+      jwks:
+        this.settings.jwksUrl === undefined
+          ? null
+          : jose.createRemoteJWKSet(this.settings.jwksUrl, {
+              timeoutDuration: JWKS_TIMEOUT_MS,
+              cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+            }),
+    }));
+    return this.loaded;
+  }
+
   async verify(token: string): Promise<JwtOutcome> {
+    const { jose, jwks } = await this.load();
+    const { errors } = jose;
     try {
-      const { payload } = await jwtVerify(token, (header, input) => this.keyFor(header, input), this.options);
+      const { payload } = await jose.jwtVerify(
+        token,
+        (header, input) => this.keyFor(jose, jwks, header, input),
+        this.options,
+      );
       const principal = payload.sub;
       if (typeof principal !== 'string' || !isPrincipal(principal)) return { ok: false, reason: 'invalid' };
       return { ok: true, principal };
@@ -82,12 +99,17 @@ export class JwtVerifier {
     }
   }
 
-  private async keyFor(header: JWSHeaderParameters, input: FlattenedJWSInput): Promise<CryptoKey | Uint8Array> {
+  private async keyFor(
+    { errors }: typeof Jose,
+    jwks: Jose.RemoteJWKSet | null,
+    header: JWSHeaderParameters,
+    input: FlattenedJWSInput,
+  ): Promise<CryptoKey | Uint8Array> {
     // The algorithms option has already refused an algorithm without a configured key.
     if (header.alg === 'HS256' && this.secret !== null) return this.secret;
-    if (this.jwks === null) throw new errors.JOSEAlgNotAllowed('no key for this algorithm');
+    if (jwks === null) throw new errors.JOSEAlgNotAllowed('no key for this algorithm');
     try {
-      return await this.jwks(header, input);
+      return await jwks(header, input);
     } catch (error) {
       // An unknown key id is the token's fault; a JWKS that cannot be fetched or read is ours.
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
