@@ -1,6 +1,7 @@
 import { ConfigError, type AppConfig } from '../config/app-config';
 import { parseAccessPolicy, type AccessPolicy } from './access-policy';
 import { parseClientAuth, type ClientAuthSettings } from './client-auth-settings';
+import { isLoopbackHost } from './listen-host';
 import { mcpAuthMessages as messages } from './mcp-auth.messages';
 
 /** The checked settings of the MCP endpoints' access control. */
@@ -26,7 +27,7 @@ export function startupNotes(settings: McpAuthSettings, listenHost: string): str
   const auth = settings.clientAuth;
   if (!auth.enabled && auth.why === 'disabled') {
     if (auth.ignoresSettings) notes.push(messages.authDisabledWithSettings());
-    notes.push(messages.openBeyondLoopback(listenHost));
+    if (!isLoopbackHost(listenHost)) notes.push(messages.openBeyondLoopback(listenHost));
   }
   return notes;
 }
