@@ -10,7 +10,7 @@ import { JwksServer } from './support/jwks-server';
 import { pollUntil } from './support/poll-until';
 import { INITIALIZE_PARAMS, rawMcp, rpc, toolCall, type RawAnswer } from './support/raw-mcp';
 import type { SampleServer } from './support/sample-mcp-server';
-import { UpstreamFleet } from './support/upstream-fleet';
+import { UpstreamFleet, unusedPort } from './support/upstream-fleet';
 
 const jose = loadJose();
 type CryptoKey = Awaited<ReturnType<typeof jose.generateKeyPair>>['privateKey'];
@@ -74,6 +74,16 @@ async function sdkClient(baseUrl: string, headers: Record<string, string>): Prom
 async function callText(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
   const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 10_000 });
   return (result.content as { type: string; text: string }[]).map((part) => part.text).join('');
+}
+
+/** The first match of `pattern` in the gateway's output (lines after "Listening on" may still be coming). */
+async function outputMatching(gateway: GatewayProcess, pattern: RegExp): Promise<RegExpExecArray | null> {
+  await pollUntil(
+    `${pattern.source} in the gateway's output`,
+    async () => gateway.output(),
+    (output) => pattern.test(output),
+  );
+  return pattern.exec(gateway.output());
 }
 
 /** A gateway with one registered sample upstream, discovered and quiet. */
@@ -353,8 +363,9 @@ describe('client authentication defaults', () => {
 
   it('generates and prints a client token when listening beyond loopback without settings', async () => {
     const gateway = await GatewayProcess.start({ env: { HOST: '0.0.0.0', DATABASE_URL: database.url } });
-    const printed = /MCP client token \(generated for this run; set MCP_AUTH_TOKENS to fix it\): (\S+)/.exec(
-      gateway.output(),
+    const printed = await outputMatching(
+      gateway,
+      /MCP client token \(generated for this run; set MCP_AUTH_TOKENS to fix it\): (\S+)/,
     );
     expect(printed).not.toBeNull();
     const generated = printed?.[1] ?? '';
@@ -372,17 +383,37 @@ describe('client authentication defaults', () => {
     const gateway = await GatewayProcess.start({
       env: { HOST: '0.0.0.0', MCP_AUTH_DISABLED: 'true', DATABASE_URL: database.url },
     });
+    await outputMatching(gateway, /MCP endpoints accept any client that reaches 0\.0\.0\.0/);
     expect(gateway.output()).not.toMatch(/MCP client token/);
-    expect(gateway.output()).toMatch(/MCP endpoints accept any client that reaches 0\.0\.0\.0/);
     expect((await listTools(`http://127.0.0.1:${new URL(gateway.baseUrl).port}`)).status).toBe(200);
   });
 
   it('needs no token on loopback without settings, and still refuses a foreign Host', async () => {
     const gateway = await GatewayProcess.start({ env: { DATABASE_URL: database.url } });
-    expect(gateway.output()).toMatch(/MCP client authentication: off \(loopback only\)/);
+    await outputMatching(gateway, /MCP client authentication: off \(loopback only\)/);
     expect((await listTools(gateway.baseUrl)).status).toBe(200);
     const rebound = await listTools(gateway.baseUrl, { host: 'evil.example.com', origin: 'http://evil.example.com' });
     expect(rebound.status).toBe(403);
+  });
+
+  it('answers 503 without a challenge while the JWKS cannot be fetched, and warns once', async () => {
+    const gateway = await GatewayProcess.start({
+      env: { MCP_JWKS_URL: `http://127.0.0.1:${await unusedPort()}/jwks.json`, DATABASE_URL: database.url },
+    });
+    const { privateKey } = await jose.generateKeyPair('ES256');
+    const value = await new jose.SignJWT({ sub: 'grace' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'key-1' })
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const answer = await listTools(gateway.baseUrl, bearer(value));
+    expect(answer.status).toBe(503);
+    expect(answer.headers['www-authenticate']).toBeUndefined();
+    expect(errorMessageOf(answer)).toMatch(/token keys cannot be fetched/);
+    expect((await listTools(gateway.baseUrl, bearer(value))).status).toBe(503);
+    await outputMatching(gateway, /JWKS unavailable: /);
+    // Once as the outage starts, not once per request.
+    expect(gateway.output().match(/JWKS unavailable: /g)).toHaveLength(1);
+    expect(gateway.output()).not.toContain(value);
   });
 
   it('refuses to start on malformed token settings, naming the entry but not the token', async () => {

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AuthenticatedRequest } from '../mcp/request-identity';
 import { BearerAuthenticator } from './bearer-authenticator';
 import { MCP_AUTH_SETTINGS, type McpAuthSettings } from './mcp-auth-settings';
+import { mcpAuthMessages as messages } from './mcp-auth.messages';
 import { refuse } from './refusal';
 import { clientAddress, RejectionLog } from './rejection-log';
 
@@ -18,7 +19,12 @@ export class BearerAuthMiddleware implements NestMiddleware<Request, Response>, 
   private readonly authenticator: BearerAuthenticator | null;
 
   constructor(@Inject(MCP_AUTH_SETTINGS) settings: McpAuthSettings) {
-    this.authenticator = settings.clientAuth.enabled ? new BearerAuthenticator(settings.clientAuth) : null;
+    this.authenticator = settings.clientAuth.enabled
+      ? new BearerAuthenticator(settings.clientAuth, {
+          unavailable: (detail) => this.logger.warn(messages.jwksUnavailable(detail)),
+          recovered: () => this.logger.log(messages.jwksRecovered()),
+        })
+      : null;
   }
 
   async onModuleInit(): Promise<void> {
@@ -37,7 +43,8 @@ export class BearerAuthMiddleware implements NestMiddleware<Request, Response>, 
       next();
       return;
     }
-    if (result.status === 503) this.logger.warn(result.reason);
+    // JWKS outages are logged as they start and end (by the listener above), not per request.
+    if (result.status === 503) this.logger.debug(result.reason);
     else this.rejections.rejected(result.reason, clientAddress(req));
     refuse(
       res,

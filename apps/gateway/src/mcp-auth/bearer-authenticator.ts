@@ -1,5 +1,5 @@
 import type { ClientAuthSettings } from './client-auth-settings';
-import { JwtVerifier } from './jwt-verifier';
+import { JwtVerifier, type KeysStateListener } from './jwt-verifier';
 import { mcpAuthMessages as messages } from './mcp-auth.messages';
 import { StaticTokens } from './static-tokens';
 
@@ -31,9 +31,9 @@ export class BearerAuthenticator {
   private readonly tokens: StaticTokens;
   private readonly jwt: JwtVerifier | null;
 
-  constructor(settings: Extract<ClientAuthSettings, { enabled: true }>) {
+  constructor(settings: Extract<ClientAuthSettings, { enabled: true }>, keysState?: KeysStateListener) {
     this.tokens = new StaticTokens(settings.tokens);
-    this.jwt = settings.jwt === null ? null : new JwtVerifier(settings.jwt);
+    this.jwt = settings.jwt === null ? null : new JwtVerifier(settings.jwt, keysState);
   }
 
   /** Loads what verification needs (jose, when JWTs are configured). */

@@ -39,6 +39,12 @@ function loadJose(): Promise<typeof Jose> {
   return import('jose');
 }
 
+/** Told when the JWKS stops being reachable and when it is back: state changes only, not every request. */
+export interface KeysStateListener {
+  unavailable(detail: string): void;
+  recovered(): void;
+}
+
 interface Loaded {
   jose: typeof Jose;
   jwks: Jose.RemoteJWKSet | null;
@@ -53,8 +59,12 @@ export class JwtVerifier {
   private readonly secret: Uint8Array | null;
   private readonly options: JWTVerifyOptions;
   private loaded: Promise<Loaded> | null = null;
+  private keysDown = false;
 
-  constructor(private readonly settings: JwtSettings) {
+  constructor(
+    private readonly settings: JwtSettings,
+    private readonly keysState?: KeysStateListener,
+  ) {
     this.secret = settings.secret === undefined ? null : new TextEncoder().encode(settings.secret);
     this.options = {
       algorithms: [...(this.secret ? HMAC_ALGORITHMS : []), ...(settings.jwksUrl ? ASYMMETRIC_ALGORITHMS : [])],
@@ -109,12 +119,23 @@ export class JwtVerifier {
     if (header.alg === 'HS256' && this.secret !== null) return this.secret;
     if (jwks === null) throw new errors.JOSEAlgNotAllowed('no key for this algorithm');
     try {
-      return await jwks(header, input);
+      const key = await jwks(header, input);
+      this.markKeys(true);
+      return key;
     } catch (error) {
       // An unknown key id is the token's fault; a JWKS that cannot be fetched or read is ours.
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new KeysUnavailableError(errorMessage(error));
+      const detail = errorMessage(error);
+      this.markKeys(false, detail);
+      throw new KeysUnavailableError(detail);
     }
+  }
+
+  private markKeys(available: boolean, detail = ''): void {
+    if (available === !this.keysDown) return;
+    this.keysDown = !available;
+    if (available) this.keysState?.recovered();
+    else this.keysState?.unavailable(detail);
   }
 }
 
