@@ -20,7 +20,6 @@ export type AuthResult =
 
 /** A compact JWS: three base64url parts. Anything else is only looked up as a static token. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
-const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * Who an Authorization header names: a static token (MCP_AUTH_TOKENS) or a JWT (MCP_JWT_SECRET,
@@ -42,8 +41,8 @@ export class BearerAuthenticator {
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
-    const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-    if (token === undefined) {
+    const token = bearerToken(authorization);
+    if (token === null) {
       return {
         ok: false,
         status: 401,
@@ -71,6 +70,13 @@ export class BearerAuthenticator {
         };
     }
   }
+}
+
+/** The credentials of a Bearer Authorization header; null when it carries none (absent, empty, another scheme). */
+function bearerToken(authorization: string | undefined): string | null {
+  const match = /^Bearer(?: +(.*))?$/i.exec(authorization?.trim() ?? '');
+  const token = match?.[1]?.trim();
+  return token === undefined || token === '' ? null : token;
 }
 
 function challenge(error?: string, description?: string): string {
