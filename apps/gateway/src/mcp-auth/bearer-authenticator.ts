@@ -58,7 +58,7 @@ export class BearerAuthenticator {
     if (outcome.ok) return outcome;
     switch (outcome.reason) {
       case 'expired':
-        return invalid('expired token', messages.expiredToken());
+        return invalid('expired token', messages.expiredToken(), 'The token expired');
       case 'invalid':
         return invalid('invalid token');
       case 'unavailable':
@@ -86,7 +86,6 @@ function challenge(error?: string, description?: string): string {
   return `Bearer ${params.join(', ')}`;
 }
 
-function invalid(reason: string, message: string = messages.invalidToken()): AuthResult {
-  const description = reason === 'expired token' ? 'The token expired' : undefined;
+function invalid(reason: string, message: string = messages.invalidToken(), description?: string): AuthResult {
   return { ok: false, status: 401, challenge: challenge('invalid_token', description), message, reason };
 }
