@@ -12,6 +12,7 @@ import { DatabaseShutdownModule } from './lifecycle/database-closer';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { GatewayLoopModule } from './loop/gateway-loop.module';
 import { SelfRegistrationModule } from './loop/self-registration.module';
+import { McpAuthModule } from './mcp-auth/mcp-auth.module';
 import { PollingModule } from './polling/polling.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -33,6 +34,7 @@ export class AppModule {
         RegistryDatabaseModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (c: AppConfig) => c.database }),
         DatabaseShutdownModule,
         UpstreamMcpModule,
+        McpAuthModule,
         ClassificationFeatureModule,
         DiscoveryModule,
         PollingModule,

@@ -8,11 +8,22 @@ import { AppModule } from './app.module';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown';
 import { useJsonBodies } from './http/json-body';
+import {
+  describeAccess,
+  loadMcpAuthSettings,
+  mcpAuthMessages,
+  needsGeneratedToken,
+  startupNotes,
+  useMcpAccessControl,
+  type McpAuthSettings,
+} from './mcp-auth';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
+  let access: McpAuthSettings;
   try {
     config = loadAppConfig(process.env);
+    access = loadMcpAuthSettings(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -20,13 +31,19 @@ async function bootstrap(): Promise<void> {
   }
   const generatedToken = config.adminToken === undefined;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
+  // Beyond loopback with no client auth configured, MCP clients need a token too.
+  const mcpToken = needsGeneratedToken(access.clientAuth) ? randomBytes(24).toString('base64url') : undefined;
+  const mcp = mcpToken === undefined ? config.mcp : { ...config.mcp, auth: { ...config.mcp.auth, tokens: mcpToken } };
+  if (mcpToken !== undefined) access = loadMcpAuthSettings({ host: config.host, mcp });
 
-  const app = await NestFactory.create(AppModule.forRoot({ ...config, adminToken }), {
+  const app = await NestFactory.create(AppModule.forRoot({ ...config, adminToken, mcp }), {
     logger: logLevels(process.env.LOG_LEVEL),
     // Idle keep-alive connections would otherwise hold the HTTP server (and shutdown) open.
     forceCloseConnections: true,
     bodyParser: false,
   });
+  // Host/Origin and client auth first: a refused MCP request's body is never parsed.
+  useMcpAccessControl(app);
   useJsonBodies(app);
   handleShutdownSignals(app, config.shutdownGraceMs);
   await app.listen(config.port, config.host);
@@ -42,6 +59,9 @@ async function bootstrap(): Promise<void> {
     // Printed once, to the operator's terminal; set ADMIN_TOKEN to keep a fixed token.
     logger.log(`Admin token (generated for this run; set ADMIN_TOKEN to fix it): ${adminToken}`);
   }
+  logger.log(describeAccess(access));
+  for (const note of startupNotes(access, config.host)) logger.warn(note);
+  if (mcpToken !== undefined) logger.log(mcpAuthMessages.generatedToken(mcpToken));
 }
 
 /** Past the grace period plus this, something unbounded is holding the shutdown: exit 1 and say so. */

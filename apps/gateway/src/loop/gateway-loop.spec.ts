@@ -108,7 +108,7 @@ describe('GatewayLoopGuard.wrapFetch', () => {
   it('fails a connection (so a health check or a discovery) to an upstream that is this gateway, by name', async () => {
     answerAs = OWN;
     status = 508;
-    const connector = new UpstreamConnector(undefined, new GatewayLoopGuard(OWN));
+    const connector = new UpstreamConnector(undefined, undefined, new GatewayLoopGuard(OWN));
     const target = { id: 'u1', name: 'loopback', url: `${url}/mcp`, connectionUrl: `${url}/mcp`, secretPath: false };
     await expect(connector.connect({ ...target, transport: 'streamablehttp' }, { timeoutMs: 5_000 })).rejects.toThrow(
       'upstream loopback is this gateway',
