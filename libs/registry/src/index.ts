@@ -3,6 +3,7 @@ export { Tool } from './entities/tool.entity';
 export { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
 export { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 export { AddUpstreamSecretPath1767398400000 } from './migrations/1767398400000-add-upstream-secret-path';
+export { AddMcpFeatures1767484800000 } from './migrations/1767484800000-add-mcp-features';
 export { REGISTRY_ENTITIES, REGISTRY_MIGRATIONS } from './registry-schema';
 export {
   databaseLimits,
@@ -73,6 +74,7 @@ export {
   type DiscoveredTool,
   type RegisteredUpstream,
   type RegisteredUpstreamWithTools,
+  type StoredTool,
   type RegistryDatabaseConfig,
   type RegistryDatabaseLimits,
   type ToolChanges,

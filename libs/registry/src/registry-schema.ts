@@ -3,6 +3,7 @@ import { Tool } from './entities/tool.entity';
 import { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
 import { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 import { AddUpstreamSecretPath1767398400000 } from './migrations/1767398400000-add-upstream-secret-path';
+import { AddMcpFeatures1767484800000 } from './migrations/1767484800000-add-mcp-features';
 
 /** Every entity of the registry, for a DataSource's `entities`. */
 export const REGISTRY_ENTITIES = [Gateway, Tool];
@@ -12,4 +13,5 @@ export const REGISTRY_MIGRATIONS = [
   CreateRegistry1767225600000,
   AddUpstreamPollingOverrides1767312000000,
   AddUpstreamSecretPath1767398400000,
+  AddMcpFeatures1767484800000,
 ];

@@ -47,7 +47,10 @@ function upstream(name: string, overrides: Partial<RegisteredUpstreamWithTools> 
     lastHealthOk: true,
     pin: null,
     discoveryIntervalSeconds: null,
-    tools: [{ name: 'echo', description: null, inputSchema: {}, createdAt: new Date(0), updatedAt: new Date(0) }],
+    tools: [
+      { name: 'echo', description: null, inputSchema: {}, definition: null, createdAt: new Date(0), updatedAt: new Date(0) },
+    ],
+    mcpFeatures: null,
     ...overrides,
   };
 }

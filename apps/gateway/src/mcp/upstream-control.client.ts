@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { withDeadline } from '@app/common';
 import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
 import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
@@ -8,6 +15,35 @@ import { UpstreamError, toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from '@app/registry';
 
 const DEFAULT_MAX_PAGES = 100;
+
+/** What one discovery found on an upstream; lists its capabilities do not announce are absent. */
+export interface DiscoveredFeatures {
+  capabilities: ServerCapabilities;
+  tools: Tool[];
+  resources?: Resource[];
+  resourceTemplates?: ResourceTemplate[];
+  prompts?: Prompt[];
+}
+
+/** Follows `nextCursor` of a list method to its last page, with the same guard as listTools. */
+async function allPages<T>(
+  method: string,
+  maxPages: number,
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let n = 0; n < maxPages; n += 1) {
+    const result = await page(cursor);
+    items.push(...result.items);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return items;
+    if (seen.has(cursor)) throw new Error(`${method} returned a cursor it had already returned`);
+    seen.add(cursor);
+  }
+  throw new Error(`${method} did not finish within ${maxPages} pages`);
+}
 
 export interface PingResult {
   latencyMs: number;
@@ -67,6 +103,43 @@ export class UpstreamControlClient {
         seen.add(cursor);
       }
       throw new Error(`tools/list did not finish within ${maxPages} pages`);
+    });
+  }
+
+  /**
+   * Everything the federation needs of an upstream, over one connection: its capabilities, and
+   * the tools, resources, resource templates and prompts it advertises (only the lists its
+   * capabilities announce are asked for), each followed to its last page.
+   */
+  discoverFeatures(target: UpstreamTarget): Promise<DiscoveredFeatures> {
+    const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
+    return this.run(target, 'Discovery', async (client, budget) => {
+      const capabilities = client.getServerCapabilities() ?? {};
+      const options = (): RequestOptions => ({ signal: budget.signal, timeout: budget.remainingMs() });
+      const found: DiscoveredFeatures = { capabilities, tools: [] };
+      if (capabilities.tools) {
+        found.tools = await allPages('tools/list', maxPages, async (cursor) => {
+          const page = await client.listTools(cursor === undefined ? undefined : { cursor }, options());
+          return { items: page.tools, nextCursor: page.nextCursor };
+        });
+      }
+      if (capabilities.resources) {
+        found.resources = await allPages('resources/list', maxPages, async (cursor) => {
+          const page = await client.listResources(cursor === undefined ? undefined : { cursor }, options());
+          return { items: page.resources, nextCursor: page.nextCursor };
+        });
+        found.resourceTemplates = await allPages('resources/templates/list', maxPages, async (cursor) => {
+          const page = await client.listResourceTemplates(cursor === undefined ? undefined : { cursor }, options());
+          return { items: page.resourceTemplates, nextCursor: page.nextCursor };
+        });
+      }
+      if (capabilities.prompts) {
+        found.prompts = await allPages('prompts/list', maxPages, async (cursor) => {
+          const page = await client.listPrompts(cursor === undefined ? undefined : { cursor }, options());
+          return { items: page.prompts, nextCursor: page.nextCursor };
+        });
+      }
+      return found;
     });
   }
 
