@@ -12,6 +12,7 @@ import { systemHostResolver } from '@app/registry';
 import { AddressDialGuard, DIAL_GUARD } from './dial-guard';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
+import { federationCallLimitsProvider } from './federation/call-limits.provider';
 import {
   SESSION_POOL_OPTIONS,
   UPSTREAM_CONTROL_OPTIONS,
@@ -72,6 +73,7 @@ export class McpModule {
         McpSessionPool,
         SessionPoolSweeper,
         UpstreamControlClient,
+        federationCallLimitsProvider,
         FederationService,
       ],
       exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG],
