@@ -64,7 +64,10 @@ export function stableJson(value: unknown): string {
   );
 }
 
-function definitionChanged(stored: string | null | undefined, discovered: Record<string, unknown> | undefined): boolean {
+function definitionChanged(
+  stored: string | null | undefined,
+  discovered: Record<string, unknown> | undefined,
+): boolean {
   if (discovered === undefined || stored === undefined) return false;
   if (stored === null) return true;
   try {

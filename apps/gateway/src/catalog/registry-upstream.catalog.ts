@@ -202,7 +202,12 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
       ...features,
       tools: u.tools.map((t) => {
         const definition = parseStoredTool(t.definition, t.name, problem);
-        return { name: t.name, description: t.description, inputSchema: t.inputSchema, ...(definition ? { definition } : {}) };
+        return {
+          name: t.name,
+          description: t.description,
+          inputSchema: t.inputSchema,
+          ...(definition ? { definition } : {}),
+        };
       }),
       ...(u.lastHealthOk === false ? { available: false } : {}),
     };

@@ -63,7 +63,12 @@ describe('the relay of a federated session', () => {
       ],
     });
     expect(
-      scopePromptResult({ messages: [{ role: 'user', content: { type: 'resource_link', uri: 'a://4', name: 'f' } }] }, scope),
-    ).toEqual({ messages: [{ role: 'user', content: { type: 'resource_link', uri: 'mcpgw://alpha/a://4', name: 'f' } }] });
+      scopePromptResult(
+        { messages: [{ role: 'user', content: { type: 'resource_link', uri: 'a://4', name: 'f' } }] },
+        scope,
+      ),
+    ).toEqual({
+      messages: [{ role: 'user', content: { type: 'resource_link', uri: 'mcpgw://alpha/a://4', name: 'f' } }],
+    });
   });
 });

@@ -81,7 +81,9 @@ export function createFederatedServer(
       const listed = page('resourceTemplates', all, request.params?.cursor);
       return { resourceTemplates: listed.items, ...next(listed.nextCursor) };
     });
-    server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => session.readResource(request.params, extra));
+    server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+      session.readResource(request.params, extra),
+    );
     if (capabilities.resources.subscribe) {
       server.setRequestHandler(SubscribeRequestSchema, (request, extra) =>
         session.subscription('resources/subscribe', request.params, extra),

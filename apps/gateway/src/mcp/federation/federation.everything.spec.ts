@@ -149,7 +149,7 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
     expect(capabilities?.completions).toEqual({});
   });
 
-  it("lists every tool of the upstream with every field it gave, under the federated name", async () => {
+  it('lists every tool of the upstream with every field it gave, under the federated name', async () => {
     const upstream = (await direct.listTools()).tools;
     const federated = new Map((await gatewayTools()).map((t) => [t.name, t]));
 
@@ -200,9 +200,15 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
     expect(viaGateway.contents).toEqual(viaUpstream.contents.map((c) => ({ ...c, uri: `${PREFIX}${c.uri}` })));
 
     const text = await gateway.readResource({ uri: `${PREFIX}demo://resource/dynamic/text/3` });
-    expect(text.contents[0]).toMatchObject({ uri: `${PREFIX}demo://resource/dynamic/text/3`, text: expect.any(String) });
+    expect(text.contents[0]).toMatchObject({
+      uri: `${PREFIX}demo://resource/dynamic/text/3`,
+      text: expect.any(String),
+    });
     const blob = await gateway.readResource({ uri: `${PREFIX}demo://resource/dynamic/blob/2` });
-    expect(blob.contents[0]).toMatchObject({ uri: `${PREFIX}demo://resource/dynamic/blob/2`, blob: expect.any(String) });
+    expect(blob.contents[0]).toMatchObject({
+      uri: `${PREFIX}demo://resource/dynamic/blob/2`,
+      blob: expect.any(String),
+    });
 
     const unknown = await gateway.readResource({ uri: 'demo://resource/dynamic/text/3' }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(McpError);
@@ -221,7 +227,10 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
   });
 
   it('forwards calls and returns structured content as the upstream gave it', async () => {
-    const result = await gateway.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+    const result = await gateway.callTool({
+      name: 'everything__get-structured-content',
+      arguments: { location: 'New York' },
+    });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual(expect.objectContaining({ temperature: expect.any(Number) }));
   });
@@ -266,9 +275,13 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
       .catch((e: unknown) => e);
 
     expect(missingName).toMatchObject({ code: ErrorCode.InvalidParams });
-    expect((missingName as Error).message).toBe('MCP error -32602: Invalid tools/call params: "name" must be a non-empty string');
+    expect((missingName as Error).message).toBe(
+      'MCP error -32602: Invalid tools/call params: "name" must be a non-empty string',
+    );
     expect(badArguments).toMatchObject({ code: ErrorCode.InvalidParams });
-    expect((badArguments as Error).message).toBe('MCP error -32602: Invalid tools/call params: "arguments" must be an object');
+    expect((badArguments as Error).message).toBe(
+      'MCP error -32602: Invalid tools/call params: "arguments" must be an object',
+    );
   });
 
   it('says an enabled upstream that is down is unavailable, and lists nothing of it', async () => {
