@@ -22,6 +22,7 @@ import { testAppConfig } from '../../../test/support/test-app-config';
 import { AppConfigModule } from '../../config/app-config.module';
 import { FederationService } from '../federation.service';
 import { McpModule } from '../mcp.module';
+import { McpSessionPool } from '../session-pool';
 import type { CatalogUpstream, UpstreamCatalog } from '../upstream-catalog';
 import { UpstreamConnector } from '../upstream-connector';
 import { UpstreamControlClient } from '../upstream-control.client';
@@ -304,7 +305,10 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
         .createServer({ identity: { user: 'anonymous' }, sessionId: 'session-1' });
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       await server.connect(serverSide);
-      client = new Client({ name: 'stateful-spec', version: '1.0.0' });
+      client = new Client(
+        { name: 'stateful-spec', version: '1.0.0' },
+        { capabilities: { roots: { listChanged: true } } },
+      );
       await client.connect(clientSide);
     });
 
@@ -318,6 +322,27 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
         resources: { listChanged: true, subscribe: true },
         prompts: { listChanged: true },
       });
+    });
+
+    it("calls upstreams on the session's own upstream sessions, which relay back to this client", async () => {
+      const pool = app.get(McpSessionPool);
+      const withSession = jest.spyOn(pool, 'withSession');
+      try {
+        const result = await client.callTool({ name: 'everything__echo', arguments: { message: 'hi' } });
+        expect(JSON.stringify(result.content)).toContain('hi');
+        const identity = withSession.mock.calls[0][1];
+        expect(identity).toMatchObject({ user: 'anonymous', clientSession: { id: 'session-1' } });
+        expect(identity.clientSession?.relay.capabilities).toEqual({ roots: { listChanged: true } });
+      } finally {
+        withSession.mockRestore();
+      }
+    });
+
+    it('subscribes to a resource on its upstream through the gateway-scoped URI', async () => {
+      await expect(client.subscribeResource({ uri: `${PREFIX}demo://resource/dynamic/text/1` })).resolves.toEqual({});
+      await expect(client.unsubscribeResource({ uri: `${PREFIX}demo://resource/dynamic/text/1` })).resolves.toEqual({});
+      const unknown = await client.subscribeResource({ uri: 'mcpgw://nobody/x' }).catch((e: unknown) => e);
+      expect((unknown as Error).message).toBe('MCP error -32002: Unknown resource: mcpgw://nobody/x');
     });
 
     it('is told the tool and prompt lists changed when an upstream is registered', async () => {
