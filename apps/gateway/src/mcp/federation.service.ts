@@ -10,6 +10,7 @@ import { createFederatedServer } from './federation/federated-server';
 import { FederatedTable } from './federation/federated-table';
 import { registryUnavailable, REGISTRY_UNAVAILABLE } from './federation/federation-errors';
 import { ListChangedNotifier } from './federation/list-changed.notifier';
+import { UpstreamListChanges } from './federation/upstream-list-changes';
 import { identityFromRequest } from './request-identity';
 import type { EndpointContext, McpEndpoint } from './sessions/mcp-endpoint';
 import { McpSessionPool } from './session-pool';
@@ -43,6 +44,7 @@ export class FederationService implements McpEndpoint, OnModuleDestroy {
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
     private readonly pool: McpSessionPool,
     @Inject(FEDERATION_CALL_LIMITS) private readonly limits: CallLimits,
+    private readonly listChanges: UpstreamListChanges,
   ) {}
 
   async createServer(ctx: EndpointContext): Promise<Server> {
@@ -54,6 +56,7 @@ export class FederationService implements McpEndpoint, OnModuleDestroy {
         pool: this.pool,
         limits: this.limits,
         logger: this.logger,
+        listChanges: this.listChanges,
       },
       ctx,
       table,

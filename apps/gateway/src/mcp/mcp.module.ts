@@ -13,6 +13,7 @@ import { AddressDialGuard, DIAL_GUARD } from './dial-guard';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
 import { federationCallLimitsProvider } from './federation/call-limits.provider';
+import { UpstreamListChanges } from './federation/upstream-list-changes';
 import {
   SESSION_POOL_OPTIONS,
   UPSTREAM_CONTROL_OPTIONS,
@@ -74,9 +75,10 @@ export class McpModule {
         SessionPoolSweeper,
         UpstreamControlClient,
         federationCallLimitsProvider,
+        UpstreamListChanges,
         FederationService,
       ],
-      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG],
+      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG, UpstreamListChanges],
     };
   }
 }

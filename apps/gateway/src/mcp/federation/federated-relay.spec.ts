@@ -13,9 +13,17 @@ describe('the relay of a federated session', () => {
       sent.push(notification);
     },
   };
-  const relay = federatedRelay(base, { name: 'alpha', toGatewayUri: (uri) => `mcpgw://alpha/${uri}` });
+  let listChanges = 0;
+  const relay = federatedRelay(base, {
+    name: 'alpha',
+    toGatewayUri: (uri) => `mcpgw://alpha/${uri}`,
+    listChanged: () => (listChanges += 1),
+  });
 
-  beforeEach(() => sent.splice(0));
+  beforeEach(() => {
+    sent.splice(0);
+    listChanges = 0;
+  });
 
   it('puts resource updates in gateway scope and names the upstream in log messages', async () => {
     await relay.notify({ method: 'notifications/resources/updated', params: { uri: 'file:///a' } });
@@ -29,6 +37,7 @@ describe('the relay of a federated session', () => {
       { method: 'notifications/message', params: { level: 'info', logger: 'alpha', data: 'y' } },
       { method: 'notifications/tools/list_changed' },
     ]);
+    expect(listChanges).toBe(1);
   });
 
   it("passes the upstream's requests and the client's capabilities through, and drops what the client cannot take", async () => {

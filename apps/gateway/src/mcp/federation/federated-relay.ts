@@ -6,13 +6,22 @@ export interface RelayedUpstream {
   name: string;
   /** Its URI in gateway scope (read at the time of each notification). */
   toGatewayUri(upstreamUri: string): string;
+  /** Called when the upstream says one of its lists changed (the stored catalog is then stale). */
+  listChanged?(): void;
 }
+
+const LIST_CHANGED = new Set([
+  'notifications/tools/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/prompts/list_changed',
+]);
 
 /**
  * An upstream session's traffic to the client of a federated session: requests (sampling,
  * elicitation, roots) go as they are; notifications are put in federation terms:
  * resources/updated carries the gateway-scoped URI, a list_changed becomes the federated one
- * (the same method: the client re-lists the federated list), log messages name their upstream.
+ * (the same method: the client re-lists the federated list) and is reported through
+ * `listChanged` (discovery then refreshes the stored lists), log messages name their upstream.
  * A notification the client's session cannot take (a capability it was not offered) is dropped.
  */
 export function federatedRelay(base: UpstreamRelay, upstream: RelayedUpstream): UpstreamRelay {
@@ -22,6 +31,7 @@ export function federatedRelay(base: UpstreamRelay, upstream: RelayedUpstream): 
     },
     request: (request, options) => base.request(request, options),
     notify: async (notification) => {
+      if (LIST_CHANGED.has(notification.method)) upstream.listChanged?.();
       await base.notify(federatedNotification(notification, upstream)).catch(() => undefined);
     },
   };

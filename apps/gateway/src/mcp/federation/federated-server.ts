@@ -36,6 +36,7 @@ import { invalidParams, protocolError, quoted, upstreamUnavailable } from './fed
 import { page } from './pagination';
 import { scopePromptResult, scopeReadResult, scopeToolResult } from './scoped-results';
 import { parseToolCall } from './tool-call-params';
+import type { UpstreamListChanges } from './upstream-list-changes';
 
 export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
 
@@ -46,6 +47,8 @@ export interface FederationDeps {
   pool: McpSessionPool;
   limits: CallLimits;
   logger: Logger;
+  /** Told when an upstream says one of its lists changed. */
+  listChanges?: UpstreamListChanges;
 }
 
 /**
@@ -280,6 +283,7 @@ class FederatedSession {
       const relay = federatedRelay(serverRelay(this.server, this.ctx.initialize?.capabilities), {
         name: upstream.name,
         toGatewayUri: (uri) => this.latestUriMapper(upstream)(uri),
+        listChanged: () => this.deps.listChanges?.emit(upstream.id),
       });
       identity = { ...this.ctx.identity, clientSession: { id: sessionId, relay } };
       this.identities.set(upstream.id, identity);
