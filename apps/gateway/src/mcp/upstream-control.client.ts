@@ -1,10 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  PromptSchema,
+  ResourceSchema,
+  ResourceTemplateSchema,
+  ToolSchema,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { withDeadline } from '@app/common';
 import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
 import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
+import { listPageAsGiven } from './raw-list-page';
 import { UpstreamError, toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from '@app/registry';
 
@@ -103,7 +114,7 @@ export class UpstreamControlClient {
   /**
    * Everything the federation needs of an upstream, over one connection: its capabilities, and
    * the tools, resources, resource templates and prompts it advertises (only the lists its
-   * capabilities announce are asked for), each followed to its last page.
+   * capabilities announce are asked for), each followed to its last page, items as given.
    */
   discoverFeatures(target: UpstreamTarget): Promise<DiscoveredFeatures> {
     const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
@@ -111,28 +122,18 @@ export class UpstreamControlClient {
       const capabilities = client.getServerCapabilities() ?? {};
       const options = (): RequestOptions => ({ signal: budget.signal, timeout: budget.remainingMs() });
       const found: DiscoveredFeatures = { capabilities, tools: [] };
-      if (capabilities.tools) {
-        found.tools = await allPages('tools/list', maxPages, async (cursor) => {
-          const page = await client.listTools(cursor === undefined ? undefined : { cursor }, options());
-          return { items: page.tools, nextCursor: page.nextCursor };
-        });
-      }
+      const list = <T>(method: string, key: string, schema: Parameters<typeof listPageAsGiven>[3]) =>
+        allPages<T>(method, maxPages, (cursor) => listPageAsGiven<T>(client, method, key, schema, cursor, options()));
+      if (capabilities.tools) found.tools = await list<Tool>('tools/list', 'tools', ToolSchema);
       if (capabilities.resources) {
-        found.resources = await allPages('resources/list', maxPages, async (cursor) => {
-          const page = await client.listResources(cursor === undefined ? undefined : { cursor }, options());
-          return { items: page.resources, nextCursor: page.nextCursor };
-        });
-        found.resourceTemplates = await allPages('resources/templates/list', maxPages, async (cursor) => {
-          const page = await client.listResourceTemplates(cursor === undefined ? undefined : { cursor }, options());
-          return { items: page.resourceTemplates, nextCursor: page.nextCursor };
-        });
+        found.resources = await list<Resource>('resources/list', 'resources', ResourceSchema);
+        found.resourceTemplates = await list<ResourceTemplate>(
+          'resources/templates/list',
+          'resourceTemplates',
+          ResourceTemplateSchema,
+        );
       }
-      if (capabilities.prompts) {
-        found.prompts = await allPages('prompts/list', maxPages, async (cursor) => {
-          const page = await client.listPrompts(cursor === undefined ? undefined : { cursor }, options());
-          return { items: page.prompts, nextCursor: page.nextCursor };
-        });
-      }
+      if (capabilities.prompts) found.prompts = await list<Prompt>('prompts/list', 'prompts', PromptSchema);
       return found;
     });
   }
