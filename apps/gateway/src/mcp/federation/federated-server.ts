@@ -120,6 +120,8 @@ class FederatedSession {
   private level: LoggingLevel | undefined;
   /** Upstreams whose session of this client has been told `level`. */
   private readonly levelApplied = new Set<string>();
+  /** The table of this session's last lookup: what maps upstream URIs in results and notifications. */
+  private lastTable: FederatedTable | undefined;
 
   constructor(
     private readonly deps: FederationDeps,
@@ -139,11 +141,7 @@ class FederatedSession {
    */
   async callTool(rawParams: unknown, extra: ClientRequestExtra): Promise<CallToolResult> {
     const params = parseToolCall(rawParams);
-    // A name the table does not know may be one the catalog's copy does not know yet (another
-    // worker registered it, and the last read was slow): ask once more, waiting for the read.
-    const found =
-      (await this.deps.table('tools/call')).resolveTool(params.name) ??
-      (await this.deps.table('tools/call', true)).resolveTool(params.name);
+    const found = await this.lookup('tools/call', (table) => table.resolveTool(params.name));
     if (!found) throw invalidParams(`Unknown tool: ${quoted(params.name)}`);
     const { upstream, item } = found;
     if (!isAvailable(upstream)) throw upstreamUnavailable(upstream.name);
@@ -151,7 +149,7 @@ class FederatedSession {
       const result = await this.withUpstream(upstream, (s) =>
         s.callTool({ ...params, name: item.name }, forwardingOptions(extra, this.deps.limits)),
       );
-      return scopeToolResult(result, await this.uriMapper(upstream));
+      return scopeToolResult(result, this.latestUriMapper(upstream));
     } catch (error) {
       if (isProtocolFailure(error)) throw protocolError(error.code, error.message);
       const message = safeMessage(error);
@@ -163,7 +161,7 @@ class FederatedSession {
   async readResource(params: { uri: string }, extra: ClientRequestExtra): Promise<Result> {
     const { upstream, upstreamUri } = await this.resolveUri('resources/read', params.uri);
     const result = await this.forward(upstream, 'resources/read', { ...params, uri: upstreamUri }, extra);
-    return scopeReadResult(result, await this.uriMapper(upstream));
+    return scopeReadResult(result, this.latestUriMapper(upstream));
   }
 
   async subscription(
@@ -180,18 +178,17 @@ class FederatedSession {
   }
 
   async getPrompt(params: { name: string }, extra: ClientRequestExtra): Promise<Result> {
-    const found =
-      (await this.deps.table('prompts/get')).resolvePrompt(params.name) ??
-      (await this.deps.table('prompts/get', true)).resolvePrompt(params.name);
+    const found = await this.lookup('prompts/get', (table) => table.resolvePrompt(params.name));
     if (!found) throw invalidParams(`Unknown prompt: ${quoted(params.name)}`);
     if (!isAvailable(found.upstream)) throw upstreamUnavailable(found.upstream.name);
     const result = await this.forward(found.upstream, 'prompts/get', { ...params, name: found.item.name }, extra);
-    return scopePromptResult(result, await this.uriMapper(found.upstream));
+    return scopePromptResult(result, this.latestUriMapper(found.upstream));
   }
 
   /** completion/complete: the reference (prompt name or template URI) mapped back to its upstream's own. */
   async complete(params: CompleteRequest['params'], extra: ClientRequestExtra): Promise<Result> {
     const table = await this.deps.table('completion/complete');
+    this.lastTable = table;
     let upstream: CatalogUpstream;
     let ref: CompleteRequest['params']['ref'];
     if (params.ref.type === 'ref/prompt') {
@@ -221,6 +218,7 @@ class FederatedSession {
     this.levelApplied.clear();
     if (this.ctx.sessionId === undefined) return {};
     const table = await this.deps.table('logging/setLevel');
+    this.lastTable = table;
     const logging = table.available().filter((u) => u.capabilities?.logging);
     const outcomes = await Promise.allSettled(logging.map((u) => this.withUpstream(u, async () => undefined)));
     outcomes.forEach((outcome, i) => {
@@ -234,8 +232,7 @@ class FederatedSession {
   }
 
   private async resolveUri(method: string, uri: string): Promise<{ upstream: CatalogUpstream; upstreamUri: string }> {
-    const found =
-      (await this.deps.table(method)).resolveUri(uri) ?? (await this.deps.table(method, true)).resolveUri(uri);
+    const found = await this.lookup(method, (table) => table.resolveUri(uri));
     if (!found) throw protocolError(RESOURCE_NOT_FOUND, `Unknown resource: ${quoted(uri)}`);
     if (!isAvailable(found.upstream)) throw upstreamUnavailable(found.upstream.name);
     return found;
@@ -291,11 +288,20 @@ class FederatedSession {
     return identity;
   }
 
-  private lastTable: FederatedTable | undefined;
-
-  private async uriMapper(upstream: CatalogUpstream): Promise<(uri: string) => string> {
-    this.lastTable = await this.deps.table('uri mapping');
-    return this.latestUriMapper(upstream);
+  /**
+   * Finds a name or URI in the current table; one it does not know may be one the catalog's
+   * copy does not know yet (another worker registered it, and the last read was slow): asks
+   * once more, waiting for the read. The table that answered maps the URIs of the result.
+   */
+  private async lookup<T>(method: string, find: (table: FederatedTable) => T | undefined): Promise<T | undefined> {
+    let table = await this.deps.table(method);
+    let found = find(table);
+    if (found === undefined) {
+      table = await this.deps.table(method, true);
+      found = find(table);
+    }
+    this.lastTable = table;
+    return found;
   }
 
   private latestUriMapper(upstream: CatalogUpstream): (uri: string) => string {
