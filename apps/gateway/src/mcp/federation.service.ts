@@ -145,21 +145,31 @@ export class FederationService implements McpEndpoint, OnModuleDestroy {
     return table;
   }
 
-  /** Re-reads the catalog while stateful sessions are open, so list changes reach them unasked. */
+  /**
+   * Re-reads the catalog while stateful sessions are open, so list changes reach them unasked:
+   * a timeout re-armed after each read, so a slow catalog never stacks reads.
+   */
   private startWatching(): void {
     if (this.watch !== null) return;
-    this.watch = setInterval(() => {
+    const tick = (): void => {
       if (this.notifier.size === 0) {
-        this.stopWatching();
+        this.watch = null;
         return;
       }
-      this.table().catch(() => undefined);
-    }, TOOL_TABLE_TTL_MS);
+      void this.table()
+        .catch(() => undefined)
+        .then(() => {
+          if (this.watch === null) return;
+          this.watch = setTimeout(tick, TOOL_TABLE_TTL_MS);
+          this.watch.unref();
+        });
+    };
+    this.watch = setTimeout(tick, TOOL_TABLE_TTL_MS);
     this.watch.unref();
   }
 
   private stopWatching(): void {
-    if (this.watch !== null) clearInterval(this.watch);
+    if (this.watch !== null) clearTimeout(this.watch);
     this.watch = null;
   }
 }
