@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Gateway } from './entities/gateway.entity';
 import { isUpstreamId } from './upstream-id';
@@ -19,6 +19,8 @@ const TARGET_SELECT = {
   pin: true,
   discoveryIntervalSeconds: true,
 } as const;
+/** Stays well below SQLite's bound-parameter limit. */
+const FEATURES_CHUNK = 100;
 const REF_SELECT = { id: true, url: true, pin: true, discoveryIntervalSeconds: true } as const;
 /** Directory order: registration time, then id. Classification and the pollers both rely on it. */
 const ORDER = { createdAt: 'ASC', id: 'ASC' } as const;
@@ -61,6 +63,19 @@ export class GatewayRepository {
       this.rows.find({ select: TARGET_SELECT, where: { enabled: true }, order: ORDER }),
     );
     return rows.map(toRegisteredUpstream);
+  }
+
+  /** The stored MCP features JSON of each of the upstreams, by id (absent rows are left out). */
+  async findMcpFeatures(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    for (let i = 0; i < ids.length; i += FEATURES_CHUNK) {
+      const chunk = ids.slice(i, i + FEATURES_CHUNK);
+      const rows = await this.writes.read(() =>
+        this.rows.find({ select: { id: true, mcpFeatures: true }, where: { id: In(chunk) } }),
+      );
+      for (const row of rows) found.set(row.id, row.mcpFeatures ?? null);
+    }
+    return found;
   }
 
   findById(id: string): Promise<Gateway | null> {

@@ -4,6 +4,7 @@ export { CreateRegistry1767225600000 } from './migrations/1767225600000-create-r
 export { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
 export { AddUpstreamSecretPath1767398400000 } from './migrations/1767398400000-add-upstream-secret-path';
 export { AddUpstreamHealthFailures1767484800000 } from './migrations/1767484800000-add-upstream-health-failures';
+export { AddMcpFeatures1767571200000 } from './migrations/1767571200000-add-mcp-features';
 export { REGISTRY_ENTITIES, REGISTRY_MIGRATIONS } from './registry-schema';
 export {
   databaseLimits,
@@ -79,6 +80,7 @@ export {
   type HealthCheckRecord,
   type RegisteredUpstream,
   type RegisteredUpstreamWithTools,
+  type StoredTool,
   type RegistryDatabaseConfig,
   type RegistryDatabaseLimits,
   type ToolChanges,

@@ -5,6 +5,7 @@ import { Gateway } from './entities/gateway.entity';
 import { Tool } from './entities/tool.entity';
 import { CreateRegistry1767225600000 } from './migrations/1767225600000-create-registry';
 import { AddUpstreamPollingOverrides1767312000000 } from './migrations/1767312000000-add-upstream-polling-overrides';
+import { AddUpstreamSecretPath1767398400000 } from './migrations/1767398400000-add-upstream-secret-path';
 import { REGISTRY_MIGRATIONS } from './registry-schema';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
 
@@ -79,6 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
           'discoveryIntervalSeconds',
           'secretPath',
           'healthFailures',
+          'mcpFeatures',
         ].sort(),
       );
       expect(gateways?.indices.find((i) => i.name === 'UQ_gateways_name')).toMatchObject({
@@ -152,7 +154,8 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       pin: 'hot',
       discoveryIntervalSeconds: 60,
     });
-    // The health-failures and secret-path migrations come off first, then the overrides.
+    // The MCP features, health-failures and secret-path migrations come off first, then the overrides.
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
@@ -206,6 +209,8 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
       pin: 'cold',
     });
     await dataSource.undoLastMigration();
+    expect(await columnsOf(dataSource, 'gateways')).not.toContain('mcpFeatures');
+    await dataSource.undoLastMigration();
     expect(await columnsOf(dataSource, 'gateways')).not.toContain('healthFailures');
     await dataSource.undoLastMigration();
     const columns = await columnsOf(dataSource, 'gateways');
@@ -213,6 +218,38 @@ describe.each(['sqlite', 'postgres'] as const)('registry database on %s', (kind)
     expect(columns).toContain('pin');
     const rows: { name: string; pin: string }[] = await dataSource.query('SELECT "name", "pin" FROM "gateways"');
     expect(rows).toEqual([{ name: 'hidden', pin: 'cold' }]);
+  });
+
+  it('adds the MCP features columns to a database of the previous release; its rows read as not discovered yet', async () => {
+    const old = await startRelease([
+      CreateRegistry1767225600000,
+      AddUpstreamPollingOverrides1767312000000,
+      AddUpstreamSecretPath1767398400000,
+    ]);
+    const id = '3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e5f';
+    await old.query(
+      `INSERT INTO "gateways" ("id", "name", "url", "connectionUrl", "hasCredentials", "transport", "enabled")
+       VALUES ('${id}', 'old', 'https://up.example/mcp', 'https://up.example/mcp', false, 'streamablehttp', true)`,
+    );
+    await old.query(
+      `INSERT INTO "tools" ("id", "gatewayId", "name", "description", "inputSchema")
+       VALUES ('3d4ed7bb-2a1c-4d1b-8f3c-2a9b8c7d6e61', '${id}', 'echo', null, '{}')`,
+    );
+    await old.destroy();
+
+    const upgraded = await start();
+    expect(await columnsOf(upgraded, 'gateways')).toContain('mcpFeatures');
+    const [gateway]: { mcpFeatures: string | null }[] = await upgraded.query('SELECT "mcpFeatures" FROM "gateways"');
+    const [tool]: { name: string; definition: string | null }[] = await upgraded.query(
+      'SELECT "name", "definition" FROM "tools"',
+    );
+    expect(gateway).toEqual({ mcpFeatures: null });
+    expect(tool).toEqual({ name: 'echo', definition: null });
+
+    await upgraded.undoLastMigration();
+    expect(await columnsOf(upgraded, 'gateways')).not.toContain('mcpFeatures');
+    expect(await columnsOf(upgraded, 'tools')).not.toContain('definition');
+    expect(await upgraded.query('SELECT "name" FROM "tools"')).toEqual([{ name: 'echo' }]);
   });
 
   it('reverts its migrations cleanly', async () => {

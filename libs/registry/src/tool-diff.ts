@@ -5,6 +5,8 @@ export interface StoredToolState {
   name: string;
   description: string | null;
   inputSchema: Record<string, unknown>;
+  /** The stored definition JSON; absent when the caller did not load it. */
+  definition?: string | null;
 }
 
 export interface ToolPlan extends ToolChanges {
@@ -15,7 +17,8 @@ export interface ToolPlan extends ToolChanges {
 
 /**
  * What turns the stored tools into the discovered ones. A tool counts as updated when its
- * description or schema changed (schemas compared with keys in sorted order). A name reported
+ * description, schema or (when discovered with one) whole definition changed (JSON compared
+ * with keys in sorted order). A name reported
  * twice keeps its first entry. Names in the result are sorted.
  */
 export function planToolChanges(stored: readonly StoredToolState[], discovered: readonly DiscoveredTool[]): ToolPlan {
@@ -31,7 +34,8 @@ export function planToolChanges(stored: readonly StoredToolState[], discovered: 
       plan.insert.push(tool);
     } else if (
       (existing.description ?? null) !== (tool.description ?? null) ||
-      stableJson(existing.inputSchema) !== stableJson(tool.inputSchema)
+      stableJson(existing.inputSchema) !== stableJson(tool.inputSchema) ||
+      definitionChanged(existing.definition, tool.definition)
     ) {
       plan.updated.push(name);
       plan.update.push({ id: existing.id, tool });
@@ -58,4 +62,17 @@ export function stableJson(value: unknown): string {
         )
       : v,
   );
+}
+
+function definitionChanged(
+  stored: string | null | undefined,
+  discovered: Record<string, unknown> | undefined,
+): boolean {
+  if (discovered === undefined || stored === undefined) return false;
+  if (stored === null) return true;
+  try {
+    return stableJson(JSON.parse(stored)) !== stableJson(discovered);
+  } catch {
+    return true;
+  }
 }

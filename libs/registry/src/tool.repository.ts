@@ -8,7 +8,7 @@ import { Tool } from './entities/tool.entity';
 import { UpstreamNotFoundError } from './errors';
 import { RegistryWriteQueue } from './registry-write-queue';
 import { planToolChanges } from './tool-diff';
-import type { DiscoveredTool, ToolChanges, ToolInfo } from './types';
+import type { DiscoveredTool, StoredTool, ToolChanges, ToolInfo } from './types';
 
 // Stays well below SQLite's bound-parameter limit however many tools an upstream reports.
 const CHUNK = 100;
@@ -26,14 +26,14 @@ export class ToolRepository {
     return rows.map(toToolInfo);
   }
 
-  /** The stored tools of many upstreams at once, by upstream id (ids without tools map to []). */
-  async listByUpstreams(upstreamIds: readonly string[]): Promise<Map<string, ToolInfo[]>> {
-    const byUpstream = new Map<string, ToolInfo[]>(upstreamIds.map((id) => [id, []]));
+  /** The stored tools of many upstreams at once, with their definitions, by upstream id (ids without tools map to []). */
+  async listByUpstreams(upstreamIds: readonly string[]): Promise<Map<string, StoredTool[]>> {
+    const byUpstream = new Map<string, StoredTool[]>(upstreamIds.map((id) => [id, []]));
     for (const ids of chunks(upstreamIds, CHUNK)) {
       const rows = await this.writes.run(() =>
         this.rows.find({ where: { gatewayId: In(ids) }, order: { gatewayId: 'ASC', name: 'ASC' } }),
       );
-      for (const row of rows) byUpstream.get(row.gatewayId)?.push(toToolInfo(row));
+      for (const row of rows) byUpstream.get(row.gatewayId)?.push({ ...toToolInfo(row), definition: row.definition });
     }
     return byUpstream;
   }
@@ -51,7 +51,7 @@ export class ToolRepository {
     if (upstream === null) throw new UpstreamNotFoundError(id);
     const stored = await manager.find(Tool, {
       where: { gatewayId: id },
-      select: { id: true, name: true, description: true, inputSchema: true },
+      select: { id: true, name: true, description: true, inputSchema: true, definition: true },
     });
     const plan = planToolChanges(stored, tools);
     const now = new Date();
@@ -65,6 +65,7 @@ export class ToolRepository {
             name: tool.name,
             description: tool.description ?? null,
             inputSchema: tool.inputSchema,
+            definition: definitionOf(tool),
             createdAt: now,
             updatedAt: now,
           }),
@@ -75,7 +76,12 @@ export class ToolRepository {
       await manager.update(
         Tool,
         { id: toolId },
-        toolValues({ description: tool.description ?? null, inputSchema: tool.inputSchema, updatedAt: now }),
+        toolValues({
+          description: tool.description ?? null,
+          inputSchema: tool.inputSchema,
+          ...(tool.definition === undefined ? {} : { definition: definitionOf(tool) }),
+          updatedAt: now,
+        }),
       );
     }
     for (const chunk of chunks(plan.deleteIds, CHUNK)) {
@@ -94,6 +100,10 @@ function toToolInfo(row: Tool): ToolInfo {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+function definitionOf(tool: DiscoveredTool): string | null {
+  return tool.definition === undefined ? null : JSON.stringify(tool.definition);
 }
 
 /**

@@ -96,9 +96,11 @@ export interface RegisteredUpstream extends UpstreamTarget {
   discoveryIntervalSeconds: number | null;
 }
 
-/** A registered upstream together with its stored tools. */
+/** A registered upstream together with its stored tools and discovered MCP features. */
 export interface RegisteredUpstreamWithTools extends RegisteredUpstream {
-  tools: ToolInfo[];
+  tools: StoredTool[];
+  /** JSON as discovery stored it (see UpstreamsService.recordFeatures); null before the first. */
+  mcpFeatures: string | null;
 }
 
 export interface CreateUpstreamInput {
@@ -133,6 +135,8 @@ export interface DiscoveredTool {
   name: string;
   description?: string | null;
   inputSchema: Record<string, unknown>;
+  /** The whole tool as the upstream described it; stored as JSON. */
+  definition?: Record<string, unknown>;
 }
 
 /** A stored tool of one upstream. */
@@ -142,6 +146,11 @@ export interface ToolInfo {
   inputSchema: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A stored tool with the upstream's own definition of it (JSON text, null for rows from before it was stored). */
+export interface StoredTool extends ToolInfo {
+  definition: string | null;
 }
 
 /** Names of the tools a discovery added, changed (description or schema) and removed. */

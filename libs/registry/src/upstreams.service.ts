@@ -10,6 +10,7 @@ import { RegistryRevision } from './registry-revision';
 import { registryMessages as messages } from './registry.messages';
 import { isBusy, isUniqueViolation, toStorageError } from './storage-errors';
 import { ToolRepository } from './tool.repository';
+import { stableJson } from './tool-diff';
 import type {
   CreateUpstreamInput,
   DiscoveredTool,
@@ -240,11 +241,39 @@ export class UpstreamsService {
     }
   }
 
-  /** Every enabled upstream's target with its stored tools, in directory order. */
+  /**
+   * Stores what discovery learnt of an upstream's MCP features (capabilities, resources,
+   * templates, prompts), as JSON the reader validates. Returns whether it changed; a change
+   * bumps the revision, so this worker's /mcp serves it at once.
+   */
+  async recordMcpFeatures(id: string, features: Record<string, unknown>): Promise<boolean> {
+    if (!isUpstreamId(id)) throw new UpstreamNotFoundError(id);
+    const json = JSON.stringify(features);
+    let stored: string | null | undefined;
+    try {
+      stored = (await this.gateways.findMcpFeatures([id])).get(id);
+      if (stored === undefined) throw new UpstreamNotFoundError(id);
+      if (stored !== null && sameJson(stored, features)) return false;
+      await this.gateways.update(id, { mcpFeatures: json });
+    } catch (error) {
+      if (error instanceof UpstreamNotFoundError) throw error;
+      throw toStorageError('feature update', error);
+    }
+    this.revisions.bump();
+    return true;
+  }
+
+  /** Every enabled upstream's target with its stored tools and MCP features, in directory order. */
   async listEnabledWithTools(): Promise<RegisteredUpstreamWithTools[]> {
     const targets = await this.gateways.listEnabledTargets();
-    const tools = await this.tools.listByUpstreams(targets.map((t) => t.id));
-    return targets.map((target) => ({ ...target, tools: tools.get(target.id) ?? [] }));
+    const ids = targets.map((t) => t.id);
+    const tools = await this.tools.listByUpstreams(ids);
+    const features = await this.gateways.findMcpFeatures(ids);
+    return targets.map((target) => ({
+      ...target,
+      tools: tools.get(target.id) ?? [],
+      mcpFeatures: features.get(target.id) ?? null,
+    }));
   }
 
   /** The stored tools of an upstream, by name. */
@@ -257,5 +286,13 @@ export class UpstreamsService {
     const row = await found;
     if (row === null) throw new UpstreamNotFoundError(id);
     return row;
+  }
+}
+
+function sameJson(stored: string, value: unknown): boolean {
+  try {
+    return stableJson(JSON.parse(stored)) === stableJson(value);
+  } catch {
+    return false;
   }
 }

@@ -47,7 +47,17 @@ function upstream(name: string, overrides: Partial<RegisteredUpstreamWithTools> 
     lastHealthOk: true,
     pin: null,
     discoveryIntervalSeconds: null,
-    tools: [{ name: 'echo', description: null, inputSchema: {}, createdAt: new Date(0), updatedAt: new Date(0) }],
+    tools: [
+      {
+        name: 'echo',
+        description: null,
+        inputSchema: {},
+        definition: null,
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+      },
+    ],
+    mcpFeatures: null,
     ...overrides,
   };
 }
@@ -193,6 +203,75 @@ describe('RegistryUpstreamCatalog', () => {
       expect(await found).toMatchObject({ id: 'id-alpha', name: 'alpha' });
       expect(await catalog.get('id-unknown')).toBeNull();
       expect(registry.reads).toBe(2);
+    });
+  });
+
+  describe('what discovery stored beyond tool names', () => {
+    it('lists enabled-but-unhealthy upstreams as unavailable, with their stored features and tool definitions', async () => {
+      const definition = {
+        name: 'echo',
+        title: 'Echo',
+        inputSchema: { type: 'object' },
+        annotations: { readOnlyHint: true },
+      };
+      const features = { capabilities: { tools: {}, prompts: {} }, prompts: [{ name: 'greet' }] };
+      const first = catalog.listEnabled();
+      registry.answer([
+        upstream('alpha', {
+          mcpFeatures: JSON.stringify(features),
+          tools: [
+            {
+              name: 'echo',
+              description: null,
+              inputSchema: {},
+              definition: JSON.stringify(definition),
+              createdAt: new Date(0),
+              updatedAt: new Date(0),
+            },
+          ],
+        }),
+        upstream('sick', { lastHealthOk: false }),
+      ]);
+      const [alpha, sick] = await first;
+
+      expect(alpha).toMatchObject({ name: 'alpha', ...features, tools: [{ name: 'echo', definition }] });
+      expect(alpha.available).toBeUndefined();
+      expect(sick).toMatchObject({ name: 'sick', available: false, tools: [{ name: 'echo' }] });
+      expect((await catalog.listActive()).map((u) => u.name)).toEqual(['alpha']);
+    });
+
+    it('skips a stored value that does not validate, with one log line, and serves the rest', async () => {
+      const warn = jest
+        .spyOn((catalog as unknown as { logger: { warn(m: string): void } }).logger, 'warn')
+        .mockImplementation();
+      const bad = upstream('alpha', {
+        mcpFeatures: JSON.stringify({ capabilities: 'everything', prompts: [{ name: 'ok' }] }),
+        tools: [
+          {
+            name: 'echo',
+            description: null,
+            inputSchema: {},
+            definition: '{"broken',
+            createdAt: new Date(0),
+            updatedAt: new Date(0),
+          },
+        ],
+      });
+      const first = catalog.listActive();
+      registry.answer([bad]);
+      const [alpha] = await first;
+      await jest.advanceTimersByTimeAsync(FRESH_MS);
+      const second = catalog.listActive();
+      registry.answer([bad]);
+      await second;
+
+      expect(alpha.capabilities).toBeUndefined();
+      expect(alpha.prompts).toEqual([{ name: 'ok' }]);
+      expect(alpha.tools).toEqual([{ name: 'echo', description: null, inputSchema: {} }]);
+      expect(warn.mock.calls.map(([m]) => m)).toEqual([
+        expect.stringContaining('alpha (capabilities)'),
+        expect.stringContaining('alpha (tool echo)'),
+      ]);
     });
   });
 

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { errorMessage, redactSecrets } from '@app/common';
+import { errorMessage, escapeNonPrintable, redactSecrets } from '@app/common';
 import { RegistryUnavailableError, UpstreamsService } from '@app/registry';
 import type { RegisteredUpstreamWithTools, UpstreamTarget } from '@app/registry';
 import type { CatalogUpstream, ListActiveOptions, UpstreamCatalog } from '../mcp';
+import { parseStoredFeatures, parseStoredTool } from './stored-features';
 
 /** How the catalog trades freshness against waiting on the database. */
 export interface CatalogOptions {
@@ -23,6 +24,8 @@ export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = { freshForMs: 1_000, maxW
 interface Copy {
   /** Enabled upstreams not known to be unhealthy, with their tools: what /mcp serves. */
   upstreams: CatalogUpstream[];
+  /** Every enabled upstream, the unhealthy with `available: false`: how /mcp tells "down" from "unknown". */
+  enabled: CatalogUpstream[];
   /** Every enabled upstream's target, by id: what `get` answers. */
   targets: Map<string, UpstreamTarget>;
 }
@@ -61,6 +64,7 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
   private followUp: Promise<Copy> | null = null;
   /** Whether the last read failed: a failure is logged once, not on every attempt. */
   private failing = false;
+  private readonly reportedProblems = new Set<string>();
 
   constructor(
     private readonly gateways: UpstreamsService,
@@ -81,6 +85,10 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
 
   async listActive(options: ListActiveOptions = {}): Promise<CatalogUpstream[]> {
     return (await this.current(options.waitForRead === true)).upstreams;
+  }
+
+  async listEnabled(options: ListActiveOptions = {}): Promise<CatalogUpstream[]> {
+    return (await this.current(options.waitForRead === true)).enabled;
   }
 
   revision(): number {
@@ -177,11 +185,43 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
   }
 
   private async read(): Promise<Copy> {
-    const enabled = await this.gateways.listEnabledWithTools();
+    const rows = await this.gateways.listEnabledWithTools();
+    const enabled = rows.map((u) => this.toCatalogUpstream(u));
     return {
-      upstreams: enabled.filter((u) => u.lastHealthOk !== false).map(toCatalogUpstream),
-      targets: new Map(enabled.map((u) => [u.id, toTarget(u)])),
+      upstreams: enabled.filter((u) => u.available !== false),
+      enabled,
+      targets: new Map(rows.map((u) => [u.id, toTarget(u)])),
     };
+  }
+
+  private toCatalogUpstream(u: RegisteredUpstreamWithTools): CatalogUpstream {
+    const problem = (field: string): void => this.storedValueProblem(u, field);
+    const features = parseStoredFeatures(u.mcpFeatures, problem);
+    return {
+      ...toTarget(u),
+      ...features,
+      tools: u.tools.map((t) => {
+        const definition = parseStoredTool(t.definition, t.name, problem);
+        return {
+          name: t.name,
+          description: t.description,
+          inputSchema: t.inputSchema,
+          ...(definition ? { definition } : {}),
+        };
+      }),
+      ...(u.lastHealthOk === false ? { available: false } : {}),
+    };
+  }
+
+  /** A stored value that does not validate is left out; said once per upstream and field, not on every read. */
+  private storedValueProblem(u: RegisteredUpstreamWithTools, field: string): void {
+    const key = `${u.id}\u0000${field}`;
+    if (this.reportedProblems.has(key)) return;
+    if (this.reportedProblems.size > 10_000) this.reportedProblems.clear();
+    this.reportedProblems.add(key);
+    this.logger.warn(
+      `Skipped an invalid stored value of upstream ${escapeNonPrintable(u.name)} (${escapeNonPrintable(field)}); the next discovery replaces it`,
+    );
   }
 }
 
@@ -193,13 +233,6 @@ function toTarget(u: RegisteredUpstreamWithTools): UpstreamTarget {
     connectionUrl: u.connectionUrl,
     secretPath: u.secretPath,
     transport: u.transport,
-  };
-}
-
-function toCatalogUpstream(u: RegisteredUpstreamWithTools): CatalogUpstream {
-  return {
-    ...toTarget(u),
-    tools: u.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
   };
 }
 

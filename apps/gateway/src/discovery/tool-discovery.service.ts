@@ -7,8 +7,9 @@ import { PollStats } from '../classification/poll-stats';
 import type { ToolRefresher, ToolRefreshResult } from './tool-refresher';
 
 /**
- * One tool discovery: `tools/list` on the upstream (outside the session pool, so it is not
- * usage), stored in the registry, changes logged by name. Only a discovery that succeeded is
+ * One discovery: the upstream's capabilities and the tools, resources, resource templates and
+ * prompts they announce (outside the session pool, so it is not usage), stored in the
+ * registry, tool changes logged by name. Only a discovery that succeeded is
  * recorded as a completed poll. Concurrent refreshes of one gateway share a single call.
  */
 @Injectable()
@@ -47,17 +48,25 @@ export class ToolDiscoveryService implements ToolRefresher {
   }
 
   private async discover(connection: RegisteredUpstream): Promise<ToolRefreshResult> {
-    let tools;
+    let found;
     try {
-      tools = await this.control.listTools(connection);
+      found = await this.control.discoverFeatures(connection);
     } catch (error) {
       this.stats.record('tool_discovery', 'failed');
       throw error;
     }
+    const { tools, capabilities, resources, resourceTemplates, prompts } = found;
     const changes = await this.gateways.replaceTools(
       connection.id,
-      tools.map((t) => ({ name: t.name, description: t.description ?? null, inputSchema: t.inputSchema })),
+      tools.map((t) => ({
+        name: t.name,
+        description: t.description ?? null,
+        inputSchema: t.inputSchema,
+        definition: { ...t },
+      })),
     );
+    // Stored after the tools: a reader never sees capabilities announcing tools not stored yet.
+    await this.gateways.recordMcpFeatures(connection.id, { capabilities, resources, resourceTemplates, prompts });
     this.stats.record('tool_discovery', 'performed');
     const { added, updated, removed } = changes;
     if (added.length + updated.length + removed.length > 0) {

@@ -1,65 +1,88 @@
-import { errorMessage, escapeNonPrintable } from '@app/common';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { errorMessage } from '@app/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-  type CallToolRequest,
-  type CallToolResult,
-  type ListToolsResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
 import { GATEWAY_LOOP_GUARD, type GatewayLoopGuard } from '../loop/gateway-loop.guard';
+import type { CallLimits } from './call-forwarding';
+import { createFederatedServer } from './federation/federated-server';
+import { FederatedTable } from './federation/federated-table';
+import { registryUnavailable, REGISTRY_UNAVAILABLE } from './federation/federation-errors';
+import { ListChangedNotifier } from './federation/list-changed.notifier';
+import { UpstreamListChanges } from './federation/upstream-list-changes';
+import { CALL_LIMITS } from './mcp-options';
 import { identityFromRequest } from './request-identity';
-import type { SessionIdentity } from './session-identity';
+import type { EndpointContext, McpEndpoint } from './sessions/mcp-endpoint';
 import { McpSessionPool } from './session-pool';
-import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
-import { FederatedToolTable, type FederatedTool } from './tool-names';
 import { UPSTREAM_CATALOG, type CatalogUpstream, type UpstreamCatalog } from './upstream-catalog';
-import { UpstreamError } from './upstream-error';
-import type { UpstreamTarget } from '@app/registry';
+
+export { FEDERATION_SERVER_INFO } from './federation/federated-server';
+export { REGISTRY_UNAVAILABLE } from './federation/federation-errors';
 
 /** How long one read of the upstream catalog serves /mcp requests. */
 export const TOOL_TABLE_TTL_MS = 1000;
 
-export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
-
 /**
- * The gateway's own MCP server: the tools of every active upstream under one endpoint.
+ * The gateway's own MCP server: tools, resources, prompts, completions and logging of every
+ * active upstream under one endpoint (names and URIs scoped by upstream, see FederatedTable).
  *
- * Stateless Streamable HTTP: each POST gets a fresh server and transport. Nothing here needs
- * per-client state (tools/list reads the catalog, tools/call goes through the shared session
- * pool), and without session ids any gateway worker behind a load balancer can answer any
- * request, with no sticky routing and nothing to expire.
+ * `createServer` builds the server of one stateful client session (its upstream sessions are
+ * its own and relay back to it) or of one stateless request; `handle` serves a stateless POST.
+ * While stateful sessions are open the catalog is re-read every TOOL_TABLE_TTL_MS so that they
+ * are told when a federated list changes.
  */
 @Injectable()
-export class FederationService {
+export class FederationService implements McpEndpoint, OnModuleDestroy {
   private readonly logger = new Logger(FederationService.name);
-  private cachedTable: { at: number; revision: number; table: Promise<FederatedToolTable> } | null = null;
+  private cachedTable: { at: number; revision: number; table: Promise<FederatedTable> } | null = null;
   /** The last table built, with the catalog answer it was built from (reused while that stands). */
-  private built: { upstreams: CatalogUpstream[]; table: FederatedToolTable } | null = null;
+  private built: { upstreams: CatalogUpstream[]; table: FederatedTable } | null = null;
+  private readonly notifier = new ListChangedNotifier();
+  private watch: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
     private readonly pool: McpSessionPool,
+    @Inject(CALL_LIMITS) private readonly limits: CallLimits,
+    private readonly listChanges: UpstreamListChanges,
     @Optional() @Inject(GATEWAY_LOOP_GUARD) private readonly loop?: GatewayLoopGuard,
   ) {}
 
+  async createServer(ctx: EndpointContext): Promise<Server> {
+    // The capabilities follow the catalog as it is now; a registry outage leaves tools only.
+    const table = await this.catalogTable('initialize').catch(() => undefined);
+    const server = createFederatedServer(
+      {
+        table: (method, waitForRead) => this.catalogTable(method, waitForRead),
+        pool: this.pool,
+        limits: this.limits,
+        logger: this.logger,
+        listChanges: this.listChanges,
+        hidden: this.loop ? (upstreamId) => this.loop?.excludes(upstreamId) ?? false : undefined,
+      },
+      ctx,
+      table,
+    );
+    if (ctx.sessionId !== undefined) {
+      this.notifier.track(server);
+      this.startWatching();
+    }
+    return server;
+  }
+
+  /** One stateless POST: a fresh server and transport, closed with the response. */
   async handle(req: Request, res: Response): Promise<void> {
-    const server = this.createServer(identityFromRequest(req));
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
     try {
+      const server = await this.createServer({ identity: identityFromRequest(req) });
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
       await server.connect(transport);
       // Nest's body parser has already consumed the stream; hand over what it parsed.
       await transport.handleRequest(req, res, req.body);
@@ -73,58 +96,19 @@ export class FederationService {
     }
   }
 
-  async listTools(): Promise<ListToolsResult> {
-    const table = await this.catalogTable('tools/list');
-    // A gateway asking through a chain that includes an upstream gateway gets none of that gateway's tools back.
-    const tools = this.loop ? table.tools().filter((t) => !this.loop?.excludes(t.upstream.id)) : table.tools();
-    return { tools: tools.map(exposedTool) };
+  onModuleDestroy(): void {
+    this.stopWatching();
+    this.notifier.clear();
   }
 
   /**
-   * Forwards a call to the tool's upstream. An unknown tool and a JSON-RPC error from the
-   * upstream are protocol errors; an upstream that cannot be reached, times out or is saturated
-   * is a failed tool execution (`isError`), which the calling model can see and act on.
-   */
-  async callTool(params: CallToolRequest['params'], identity: SessionIdentity): Promise<CallToolResult> {
-    // A name the table does not know may be one the catalog's copy does not know yet (another
-    // worker registered it, and the last read was slow): ask once more, waiting for the read.
-    const entry =
-      (await this.catalogTable('tools/call')).resolve(params.name) ??
-      (await this.catalogTable('tools/call', true)).resolve(params.name);
-    if (!entry) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${escapeNonPrintable(params.name)}`);
-    }
-    try {
-      return await this.pool.withSession(targetOf(entry), identity, (session) =>
-        session.callTool({ ...params, name: entry.tool.name }),
-      );
-    } catch (error) {
-      if (error instanceof UpstreamError && error.kind === 'protocol' && error.code !== undefined) {
-        throw new McpError(error.code, error.message);
-      }
-      const message = safeMessage(error);
-      this.logger.warn(`Tool call ${escapeNonPrintable(params.name)} failed: ${message}`);
-      return { content: [{ type: 'text', text: message }], isError: true };
-    }
-  }
-
-  private createServer(identity: SessionIdentity): McpServer {
-    // Tools come with raw JSON schemas from upstreams, so the request handlers are set on the
-    // underlying protocol server instead of registering zod-typed tools.
-    const server = new McpServer({ ...FEDERATION_SERVER_INFO }, { capabilities: { tools: {} } });
-    server.server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
-    server.server.setRequestHandler(CallToolRequestSchema, (request) => this.callTool(request.params, identity));
-    return server;
-  }
-
-  /**
-   * The tool table, or, when the catalog cannot be read (the registry's database is down and
-   * no copy is held), a JSON-RPC error whose message is exactly REGISTRY_UNAVAILABLE: the
+   * The federated table, or, when the catalog cannot be read (the registry's database is down
+   * and no copy is held), a JSON-RPC error whose message is exactly REGISTRY_UNAVAILABLE: the
    * catalog's own error text (driver messages, addresses) is logged, never sent.
    */
-  private async catalogTable(method: string, waitForRead = false): Promise<FederatedToolTable> {
+  private async catalogTable(method: string, waitForRead = false): Promise<FederatedTable> {
     try {
-      return await this.toolTable(waitForRead);
+      return await this.table(waitForRead);
     } catch (error) {
       this.logger.debug(`${method} answered "${REGISTRY_UNAVAILABLE}": ${reasonOf(error)}`);
       throw registryUnavailable();
@@ -132,21 +116,21 @@ export class FederationService {
   }
 
   /**
-   * The catalog (every active upstream with its tools, from the database) is read at most once
+   * The catalog (every enabled upstream with what discovery stored of it) is read at most once
    * per TOOL_TABLE_TTL_MS and shared by the calls in between, so call traffic does not turn
    * into database traffic. This worker's own registry changes show at once; other workers'
    * within that time. `waitForRead` skips the cache and waits for the catalog's read.
    */
-  private toolTable(waitForRead = false): Promise<FederatedToolTable> {
+  private table(waitForRead = false): Promise<FederatedTable> {
     const now = Date.now();
     const revision = this.catalog.revision?.() ?? 0;
     const cached = this.cachedTable;
     if (!waitForRead && cached && cached.revision === revision && now - cached.at < TOOL_TABLE_TTL_MS) {
       return cached.table;
     }
-    const table = this.catalog
-      .listActive(waitForRead ? { waitForRead } : undefined)
-      .then((upstreams) => this.tableOf(upstreams));
+    const options = waitForRead ? { waitForRead } : undefined;
+    const read = this.catalog.listEnabled ? this.catalog.listEnabled(options) : this.catalog.listActive(options);
+    const table = read.then((upstreams) => this.tableOf(upstreams));
     const entry = { at: now, revision, table };
     this.cachedTable = entry;
     // A failed read is not cached: the next request asks the catalog again.
@@ -156,52 +140,44 @@ export class FederationService {
     return table;
   }
 
-  private tableOf(upstreams: CatalogUpstream[]): FederatedToolTable {
+  private tableOf(upstreams: CatalogUpstream[]): FederatedTable {
     if (this.built?.upstreams === upstreams) return this.built.table;
-    const table = FederatedToolTable.build(upstreams);
+    const table = FederatedTable.build(upstreams);
     this.built = { upstreams, table };
+    this.notifier.tableBuilt(table);
     return table;
   }
-}
 
-function exposedTool(entry: FederatedTool): Tool {
-  const schema = entry.tool.inputSchema;
-  return {
-    name: entry.name,
-    ...(entry.tool.description ? { description: entry.tool.description } : {}),
-    inputSchema: { ...schema, type: 'object' },
-  };
-}
+  /**
+   * Re-reads the catalog while stateful sessions are open, so list changes reach them unasked:
+   * a timeout re-armed after each read, so a slow catalog never stacks reads.
+   */
+  private startWatching(): void {
+    if (this.watch !== null) return;
+    const tick = (): void => {
+      if (this.notifier.size === 0) {
+        this.watch = null;
+        return;
+      }
+      void this.table()
+        .catch(() => undefined)
+        .then(() => {
+          if (this.watch === null) return;
+          this.watch = setTimeout(tick, TOOL_TABLE_TTL_MS);
+          this.watch.unref();
+        });
+    };
+    this.watch = setTimeout(tick, TOOL_TABLE_TTL_MS);
+    this.watch.unref();
+  }
 
-function targetOf(entry: FederatedTool): UpstreamTarget {
-  const { id, name, url, connectionUrl, secretPath, transport } = entry.upstream;
-  return { id, name, url, connectionUrl, secretPath, transport };
-}
-
-/** What an MCP client is told when the catalog cannot be read: nothing of the cause. */
-export const REGISTRY_UNAVAILABLE = 'registry unavailable';
-
-/**
- * A JSON-RPC internal error with the message REGISTRY_UNAVAILABLE as it is. (An McpError would
- * go out as "MCP error -32603: …": the SDK sends `code` and `message` of whatever a handler throws.)
- */
-function registryUnavailable(): Error & { code: number } {
-  return Object.assign(new Error(REGISTRY_UNAVAILABLE), { code: ErrorCode.InternalError });
+  private stopWatching(): void {
+    if (this.watch !== null) clearTimeout(this.watch);
+    this.watch = null;
+  }
 }
 
 function reasonOf(error: unknown): string {
   const reason = (error as { reason?: unknown } | null)?.reason;
   return typeof reason === 'string' ? reason : errorMessage(error);
-}
-
-/** Only errors known to carry redacted text reach the client; anything else is summarised. */
-function safeMessage(error: unknown): string {
-  if (
-    error instanceof UpstreamError ||
-    error instanceof SessionPoolExhaustedError ||
-    error instanceof SessionPoolClosedError
-  ) {
-    return error.message;
-  }
-  return 'The upstream call failed with an internal error';
 }

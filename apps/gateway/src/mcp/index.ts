@@ -12,3 +12,4 @@ export * from './request-identity';
 export * from './mcp-options';
 export * from './mcp.module';
 export * from './dial-guard';
+export * from './federation/upstream-list-changes';

@@ -12,6 +12,7 @@ import { systemHostResolver } from '@app/registry';
 import { AddressDialGuard, DIAL_GUARD } from './dial-guard';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
+import { UpstreamListChanges } from './federation/upstream-list-changes';
 import {
   CALL_LIMITS,
   SESSION_POOL_OPTIONS,
@@ -80,9 +81,10 @@ export class McpModule {
         McpSessionPool,
         SessionPoolSweeper,
         UpstreamControlClient,
+        UpstreamListChanges,
         FederationService,
       ],
-      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG, CALL_LIMITS],
+      exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG, CALL_LIMITS, UpstreamListChanges],
     };
   }
 }

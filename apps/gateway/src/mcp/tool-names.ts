@@ -55,12 +55,12 @@ export class FederatedToolTable {
 
   static build(upstreams: readonly CatalogUpstream[]): FederatedToolTable {
     const table = new FederatedToolTable();
-    const slugs = new Set<string>();
+    const slugs = upstreamSlugs(upstreams);
+    const names = new FederatedNames();
     for (const upstream of upstreams) {
-      const slug = uniqueSlug(upstream, slugs);
-      slugs.add(slug);
+      const slug = slugs.get(upstream.id) ?? upstreamSlug(upstream.name);
       for (const tool of upstream.tools) {
-        const name = table.uniqueToolName(slug, tool.name);
+        const name = names.allocate(slug, tool.name);
         table.byName.set(name, { name, upstream, tool });
       }
     }
@@ -74,17 +74,40 @@ export class FederatedToolTable {
   resolve(name: string): FederatedTool | undefined {
     return this.byName.get(name);
   }
+}
 
-  private uniqueToolName(slug: string, toolName: string): string {
+/** Each upstream's slug, unique among `upstreams` (in their order: a later one gets the suffix). */
+export function upstreamSlugs(upstreams: readonly CatalogUpstream[]): Map<string, string> {
+  const slugs = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const upstream of upstreams) {
+    const slug = uniqueSlug(upstream, taken);
+    taken.add(slug);
+    slugs.set(upstream.id, slug);
+  }
+  return slugs;
+}
+
+/** One namespace of federated names (tools, or prompts): `<slug>__<name>`, unique and at most 128 characters. */
+export class FederatedNames {
+  private readonly taken = new Set<string>();
+
+  allocate(slug: string, originalName: string): string {
+    const name = this.uniqueName(slug, originalName);
+    this.taken.add(name);
+    return name;
+  }
+
+  private uniqueName(slug: string, toolName: string): string {
     const prefix = `${slug}${TOOL_NAME_SEPARATOR}`;
     const plain = `${prefix}${sanitizeNamePart(toolName)}`;
-    if (plain.length <= MAX_TOOL_NAME_LENGTH && !this.byName.has(plain)) {
+    if (plain.length <= MAX_TOOL_NAME_LENGTH && !this.taken.has(plain)) {
       return plain;
     }
     const suffix = `-${shortHash(toolName)}`;
     const room = MAX_TOOL_NAME_LENGTH - prefix.length - suffix.length;
     let candidate = `${prefix}${sanitizeNamePart(toolName).slice(0, room)}${suffix}`;
-    for (let n = 2; this.byName.has(candidate); n += 1) {
+    for (let n = 2; this.taken.has(candidate); n += 1) {
       candidate = `${prefix}${sanitizeNamePart(toolName).slice(0, room - String(n).length)}${suffix}${n}`;
     }
     return candidate;

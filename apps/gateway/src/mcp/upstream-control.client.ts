@@ -1,13 +1,54 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  PromptSchema,
+  ResourceSchema,
+  ResourceTemplateSchema,
+  ToolSchema,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { withDeadline } from '@app/common';
 import { UPSTREAM_CONTROL_OPTIONS, type UpstreamControlOptions } from './mcp-options';
 import { UpstreamConnection, UpstreamConnector } from './upstream-connector';
+import { listPageAsGiven } from './raw-list-page';
 import { UpstreamError, toUpstreamError } from './upstream-error';
 import type { UpstreamTarget } from '@app/registry';
 
 const DEFAULT_MAX_PAGES = 100;
+
+/** What one discovery found on an upstream; lists its capabilities do not announce are absent. */
+export interface DiscoveredFeatures {
+  capabilities: ServerCapabilities;
+  tools: Tool[];
+  resources?: Resource[];
+  resourceTemplates?: ResourceTemplate[];
+  prompts?: Prompt[];
+}
+
+/** Follows `nextCursor` of a list method to its last page, with the same guard as listTools. */
+async function allPages<T>(
+  method: string,
+  maxPages: number,
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let n = 0; n < maxPages; n += 1) {
+    const result = await page(cursor);
+    items.push(...result.items);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return items;
+    if (seen.has(cursor)) throw new Error(`${method} returned a cursor it had already returned`);
+    seen.add(cursor);
+  }
+  throw new Error(`${method} did not finish within ${maxPages} pages`);
+}
 
 export interface PingResult {
   latencyMs: number;
@@ -67,6 +108,33 @@ export class UpstreamControlClient {
         seen.add(cursor);
       }
       throw new Error(`tools/list did not finish within ${maxPages} pages`);
+    });
+  }
+
+  /**
+   * Everything the federation needs of an upstream, over one connection: its capabilities, and
+   * the tools, resources, resource templates and prompts it advertises (only the lists its
+   * capabilities announce are asked for), each followed to its last page, items as given.
+   */
+  discoverFeatures(target: UpstreamTarget): Promise<DiscoveredFeatures> {
+    const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
+    return this.run(target, 'Discovery', async (client, budget) => {
+      const capabilities = client.getServerCapabilities() ?? {};
+      const options = (): RequestOptions => ({ signal: budget.signal, timeout: budget.remainingMs() });
+      const found: DiscoveredFeatures = { capabilities, tools: [] };
+      const list = <T>(method: string, key: string, schema: Parameters<typeof listPageAsGiven>[3]) =>
+        allPages<T>(method, maxPages, (cursor) => listPageAsGiven<T>(client, method, key, schema, cursor, options()));
+      if (capabilities.tools) found.tools = await list<Tool>('tools/list', 'tools', ToolSchema);
+      if (capabilities.resources) {
+        found.resources = await list<Resource>('resources/list', 'resources', ResourceSchema);
+        found.resourceTemplates = await list<ResourceTemplate>(
+          'resources/templates/list',
+          'resourceTemplates',
+          ResourceTemplateSchema,
+        );
+      }
+      if (capabilities.prompts) found.prompts = await list<Prompt>('prompts/list', 'prompts', PromptSchema);
+      return found;
     });
   }
 

@@ -70,6 +70,13 @@ export class Gateway {
 
   @Column({ type: 'integer', nullable: true, transformer: { from: storedDiscoveryInterval, to: keep } })
   discoveryIntervalSeconds!: number | null;
+
+  /**
+   * JSON of the upstream's capabilities, resources, templates and prompts from its last
+   * discovery (migration 1767484800000); validated where it is read. Loaded only when selected.
+   */
+  @Column({ type: 'text', nullable: true, select: false })
+  mcpFeatures?: string | null;
 }
 
 /** Writes go through as they are: the UpstreamsService has validated them. */

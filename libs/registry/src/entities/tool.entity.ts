@@ -24,6 +24,10 @@ export class Tool {
   @Column({ type: 'simple-json' })
   inputSchema!: Record<string, unknown>;
 
+  /** JSON of the tool as the upstream described it (migration 1767484800000); validated where it is read. */
+  @Column({ type: 'text', nullable: true })
+  definition!: string | null;
+
   @Column({ type: Date })
   createdAt!: Date;
 
