@@ -1,7 +1,7 @@
 import { errorMessage, escapeNonPrintable } from '@app/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -12,14 +12,14 @@ import {
   type ListToolsResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Request, Response } from 'express';
-import { identityFromRequest } from './request-identity';
 import type { SessionIdentity } from './session-identity';
 import { McpSessionPool } from './session-pool';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from './session-pool.errors';
 import { FederatedToolTable, type FederatedTool } from './tool-names';
 import { UPSTREAM_CATALOG, type CatalogUpstream, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamError } from './upstream-error';
+import type { EndpointContext, McpEndpoint } from './sessions/mcp-endpoint';
+import { serverRelay } from './sessions/server-relay';
 import type { UpstreamTarget } from '@app/registry';
 
 /** How long one read of the upstream catalog serves /mcp requests. */
@@ -30,13 +30,12 @@ export const FEDERATION_SERVER_INFO = { name: 'mcp-gateway', version: '0.1.0' } 
 /**
  * The gateway's own MCP server: the tools of every active upstream under one endpoint.
  *
- * Stateless Streamable HTTP: each POST gets a fresh server and transport. Nothing here needs
- * per-client state (tools/list reads the catalog, tools/call goes through the shared session
- * pool), and without session ids any gateway worker behind a load balancer can answer any
- * request, with no sticky routing and nothing to expire.
+ * The session host (sessions/mcp-session-host.ts) owns transports and client sessions; this
+ * service builds the server that answers each of them (tools/list reads the catalog, tools/call
+ * goes through the session pool).
  */
 @Injectable()
-export class FederationService {
+export class FederationService implements McpEndpoint {
   private readonly logger = new Logger(FederationService.name);
   private cachedTable: { at: number; revision: number; table: Promise<FederatedToolTable> } | null = null;
   /** The last table built, with the catalog answer it was built from (reused while that stands). */
@@ -46,30 +45,6 @@ export class FederationService {
     @Inject(UPSTREAM_CATALOG) private readonly catalog: UpstreamCatalog,
     private readonly pool: McpSessionPool,
   ) {}
-
-  async handle(req: Request, res: Response): Promise<void> {
-    const server = this.createServer(identityFromRequest(req));
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    try {
-      await server.connect(transport);
-      // Nest's body parser has already consumed the stream; hand over what it parsed.
-      await transport.handleRequest(req, res, req.body);
-    } catch (error) {
-      this.logger.error(`MCP request failed: ${errorMessage(error)}`);
-      if (!res.headersSent) {
-        res
-          .status(500)
-          .json({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: null });
-      }
-    }
-  }
 
   async listTools(): Promise<ListToolsResult> {
     const table = await this.catalogTable('tools/list');
@@ -104,12 +79,19 @@ export class FederationService {
     }
   }
 
-  private createServer(identity: SessionIdentity): McpServer {
+  /**
+   * The server answering one client session or one stateless request. A client session's calls
+   * go to its own upstream sessions, which relay the upstreams' requests and notifications to it.
+   */
+  async createServer(context: EndpointContext): Promise<Server> {
     // Tools come with raw JSON schemas from upstreams, so the request handlers are set on the
     // underlying protocol server instead of registering zod-typed tools.
-    const server = new McpServer({ ...FEDERATION_SERVER_INFO }, { capabilities: { tools: {} } });
-    server.server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
-    server.server.setRequestHandler(CallToolRequestSchema, (request) => this.callTool(request.params, identity));
+    const server = new McpServer({ ...FEDERATION_SERVER_INFO }, { capabilities: { tools: {} } }).server;
+    const identity: SessionIdentity = context.sessionId
+      ? { ...context.identity, clientSession: { id: context.sessionId, relay: serverRelay(server) } }
+      : context.identity;
+    server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
+    server.setRequestHandler(CallToolRequestSchema, (request) => this.callTool(request.params, identity));
     return server;
   }
 

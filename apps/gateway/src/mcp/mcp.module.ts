@@ -23,6 +23,10 @@ import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
+import { callLimitsProvider } from './sessions/call-limits';
+import { McpSessionHost } from './sessions/mcp-session-host';
+import { ServersController } from './sessions/servers.controller';
+import { UpstreamEndpoints } from './sessions/upstream-endpoints';
 
 /** How the application supplies the upstream catalog (usually over its gateway registry). */
 export type UpstreamCatalogProvider =
@@ -39,7 +43,8 @@ export interface McpModuleOptions {
 
 /**
  * The MCP layer: pooled upstream sessions and their sweeper, the gateway's own control calls,
- * and the `/mcp` federation endpoint. Needs APP_CONFIG (global). Register it once (the app's
+ * the `/mcp` federation endpoint and the per-upstream endpoints `/servers/<name>/mcp` over the
+ * client session host. Needs APP_CONFIG (global). Register it once (the app's
  * UpstreamMcpModule does) and import that module wherever the pool is needed.
  */
 @Module({})
@@ -49,7 +54,7 @@ export class McpModule {
     return {
       module: McpModule,
       imports: options.imports ?? [],
-      controllers: [FederationController],
+      controllers: [FederationController, ServersController],
       providers: [
         catalog,
         {
@@ -73,6 +78,9 @@ export class McpModule {
         SessionPoolSweeper,
         UpstreamControlClient,
         FederationService,
+        callLimitsProvider,
+        McpSessionHost,
+        UpstreamEndpoints,
       ],
       exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG],
     };

