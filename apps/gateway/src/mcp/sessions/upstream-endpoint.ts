@@ -67,10 +67,24 @@ export class UpstreamEndpoint implements McpEndpoint {
     request: { method: string; params?: Record<string, unknown> },
     extra: ClientRequestExtra,
   ): Promise<Result> {
+    // Progress goes out before the result it precedes: a notification sent after the response
+    // would find the client's request (and its stream) already closed.
+    const relayed = new Set<Promise<void>>();
+    const tracked: ClientRequestExtra = {
+      ...extra,
+      sendNotification: (notification) => {
+        const sent = extra.sendNotification(notification);
+        relayed.add(sent);
+        void sent.catch(() => undefined).finally(() => relayed.delete(sent));
+        return sent;
+      },
+    };
     try {
-      return await this.deps.pool.withSession(target, identity, (session) =>
-        session.request({ method: request.method, params: request.params }, forwardingOptions(extra, this.deps.limits)),
+      const result = await this.deps.pool.withSession(target, identity, (session) =>
+        session.request({ method: request.method, params: request.params }, forwardingOptions(tracked, this.deps.limits)),
       );
+      await Promise.allSettled([...relayed]);
+      return result;
     } catch (error) {
       throw forwardedFailure(error, target.name);
     }
