@@ -15,6 +15,7 @@ import { EverythingServer, type EverythingTransport } from '../../../test/suppor
 import { INITIALIZE, McpTestApp, postJsonRpc } from '../../../test/support/mcp-test-app';
 import { MemoryUpstreamCatalog } from '../../../test/support/memory-upstream-catalog';
 import { startSampleServer, type SampleServer } from '../../../test/support/sample-mcp-server';
+import { McpSessionHost } from './mcp-session-host';
 
 const textOf = (result: unknown): string =>
   ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('');
@@ -222,6 +223,8 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
     await alpha?.close();
   });
 
+  const host = (): McpSessionHost => gateway.app.get(McpSessionHost);
+
   it('answers 404 with a JSON-RPC error for an upstream nobody registered', async () => {
     const answer = await postJsonRpc(gateway.url('/servers/nobody/mcp'), { id: 1, ...INITIALIZE });
 
@@ -247,12 +250,57 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
     expect(textOf((answer.body as { result: unknown }).result)).toBe('stateless');
   });
 
+  it('cancels the upstream call of a stateless request when its client disconnects', async () => {
+    const cancelledBefore = alpha.stats().methods['notifications/cancelled'] ?? 0;
+    const callsBefore = alpha.stats().toolCalls['sleep'] ?? 0;
+    const abort = new AbortController();
+    const call = postJsonRpc(
+      gateway.url('/servers/alpha/mcp'),
+      { id: 4, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 3_000 } } },
+      {},
+      abort.signal,
+    ).catch((error: unknown) => error);
+    await waitUntil(() => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore, 5_000, 'the call to reach the upstream');
+    abort.abort();
+    await call;
+
+    await waitUntil(
+      () => (alpha.stats().methods['notifications/cancelled'] ?? 0) > cancelledBefore,
+      5_000,
+      'the upstream to be told the call was cancelled',
+    );
+    await waitUntil(() => host().stats().inFlight === 0, 5_000, 'nothing left in flight');
+  });
+
+  it('keeps nothing per request once requests and sessions are done', async () => {
+    const url = gateway.url('/servers/alpha/mcp');
+    const before = host().stats().sessions;
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postJsonRpc(url, { id: i, method: 'tools/call', params: { name: 'echo', arguments: { text: `n${i}` } } }),
+      ),
+    );
+    const ids = await Promise.all(Array.from({ length: 10 }, () => postJsonRpc(url, { id: 1, ...INITIALIZE })));
+    expect(host().stats().sessions).toBe(before + 10);
+    await Promise.all(
+      ids.map((opened) =>
+        fetch(url, {
+          method: 'DELETE',
+          headers: { 'mcp-session-id': opened.sessionId as string, 'mcp-protocol-version': '2025-06-18' },
+        }),
+      ),
+    );
+
+    expect(host().stats()).toEqual({ sessions: before, inFlight: 0 });
+  });
+
   it('cancels the upstream call when the client disconnects before the answer', async () => {
     const url = gateway.url('/servers/alpha/mcp');
     const opened = await postJsonRpc(url, { id: 1, ...INITIALIZE });
     const sessionId = opened.sessionId as string;
     await postJsonRpc(url, { method: 'notifications/initialized' }, { 'mcp-session-id': sessionId });
     const cancelledBefore = alpha.stats().methods['notifications/cancelled'] ?? 0;
+    const callsBefore = alpha.stats().toolCalls['sleep'] ?? 0;
 
     const abort = new AbortController();
     const call = postJsonRpc(
@@ -261,7 +309,7 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
       { 'mcp-session-id': sessionId },
       abort.signal,
     ).catch((error: unknown) => error);
-    await waitUntil(() => (alpha.stats().toolCalls['sleep'] ?? 0) >= 1, 5_000, 'the call to reach the upstream');
+    await waitUntil(() => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore, 5_000, 'the call to reach the upstream');
     abort.abort();
     await call;
 
