@@ -88,7 +88,9 @@ describe('a gateway shutting down with a call in flight on a stateful client ses
     const timer = setTimeout(() => gateway.kill(), GRACE_MS + WAIT_MARGIN_MS);
     try {
       const exit = await gateway.exited;
-      process.stdout.write(`[client sessions] exit ${JSON.stringify(exit)} ${Date.now() - started} ms after the calls\n`);
+      process.stdout.write(
+        `[client sessions] exit ${JSON.stringify(exit)} ${Date.now() - started} ms after the calls\n`,
+      );
       expect(exit).toEqual({ code: 0, signal: null });
     } finally {
       clearTimeout(timer);

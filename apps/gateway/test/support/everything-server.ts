@@ -24,7 +24,10 @@ export class EverythingServer {
     });
     const output: string[] = [];
     await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`server-everything did not start:\n${output.join('')}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => fail(new Error(`server-everything did not start:\n${output.join('')}`)),
+        START_TIMEOUT_MS,
+      );
       const seen = (chunk: Buffer): void => {
         output.push(chunk.toString('utf8'));
         if (LISTENING.test(output.join(''))) {

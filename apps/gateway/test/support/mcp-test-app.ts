@@ -27,10 +27,7 @@ export class McpTestApp {
   static async start(catalog: UpstreamCatalog, config: Partial<AppConfig> = {}): Promise<McpTestApp> {
     const logs = new CaptureLogger();
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppConfigModule.forRoot(testAppConfig(config)),
-        McpModule.register({ catalog: { useValue: catalog } }),
-      ],
+      imports: [AppConfigModule.forRoot(testAppConfig(config)), McpModule.register({ catalog: { useValue: catalog } })],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: logs });
     await app.listen(0, '127.0.0.1');

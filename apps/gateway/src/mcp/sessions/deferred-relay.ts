@@ -1,4 +1,11 @@
-import { ErrorCode, McpError, type ClientCapabilities, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type ClientCapabilities,
+  type Notification,
+  type Request,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamRelay } from '../upstream-relay';
 
 /**

@@ -126,7 +126,10 @@ describe('client sessions on /mcp (MCP_SESSIONS=stateful)', () => {
   it('refuses GET and DELETE without a session id', async () => {
     const get = await fetch(gateway.url('/mcp'), { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(400);
-    expect(await get.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/Mcp-Session-Id/) } });
+    expect(await get.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: expect.stringMatching(/Mcp-Session-Id/) },
+    });
   });
 });
 

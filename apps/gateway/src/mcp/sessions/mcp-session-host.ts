@@ -230,9 +230,11 @@ export class McpSessionHost implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 
   private ended(session: ClientSession, reason: SessionEndReason): void {
-    this.logger.debug(`Client session ${session.id} ended (${reason})`);
+    // A session id lets its principal in: logs name it by a prefix only.
+    const name = `${session.id.slice(0, 8)}…`;
+    this.logger.debug(`Client session ${name} ended (${reason})`);
     void this.pool.closeClientSession(session.id).catch((error: unknown) => {
-      this.logger.warn(`Closing the upstream sessions of client session ${session.id} failed: ${errorMessage(error)}`);
+      this.logger.warn(`Closing the upstream sessions of client session ${name} failed: ${errorMessage(error)}`);
     });
   }
 

@@ -260,7 +260,11 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
       {},
       abort.signal,
     ).catch((error: unknown) => error);
-    await waitUntil(() => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore, 5_000, 'the call to reach the upstream');
+    await waitUntil(
+      () => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore,
+      5_000,
+      'the call to reach the upstream',
+    );
     abort.abort();
     await call;
 
@@ -309,7 +313,11 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
       { 'mcp-session-id': sessionId },
       abort.signal,
     ).catch((error: unknown) => error);
-    await waitUntil(() => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore, 5_000, 'the call to reach the upstream');
+    await waitUntil(
+      () => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore,
+      5_000,
+      'the call to reach the upstream',
+    );
     abort.abort();
     await call;
 

@@ -81,7 +81,10 @@ export class UpstreamEndpoint implements McpEndpoint {
     };
     try {
       const result = await this.deps.pool.withSession(target, identity, (session) =>
-        session.request({ method: request.method, params: request.params }, forwardingOptions(tracked, this.deps.limits)),
+        session.request(
+          { method: request.method, params: request.params },
+          forwardingOptions(tracked, this.deps.limits),
+        ),
       );
       await Promise.allSettled([...relayed]);
       return result;
