@@ -100,6 +100,13 @@ export class RegistryUpstreamCatalog implements UpstreamCatalog, OnApplicationBo
     return (await this.current()).targets.get(id) ?? null;
   }
 
+  async findByName(name: string): Promise<{ target: UpstreamTarget; active: boolean } | null> {
+    const copy = await this.current();
+    const target = [...copy.targets.values()].find((t) => t.name === name);
+    if (!target) return null;
+    return { target, active: copy.upstreams.some((u) => u.id === target.id) };
+  }
+
   /**
    * The copy to serve now: fresh enough, or the outcome of a read bounded as described above
    * (`waitForRead`: the read's outcome however long it takes, the copy if it fails).

@@ -1,9 +1,6 @@
 import { errorMessage } from '@app/common';
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import type { Request, Response } from 'express';
 import { GATEWAY_LOOP_GUARD, type GatewayLoopGuard } from '../loop/gateway-loop.guard';
 import type { CallLimits } from './call-forwarding';
 import { createFederatedServer } from './federation/federated-server';
@@ -12,7 +9,6 @@ import { registryUnavailable, REGISTRY_UNAVAILABLE } from './federation/federati
 import { ListChangedNotifier } from './federation/list-changed.notifier';
 import { UpstreamListChanges } from './federation/upstream-list-changes';
 import { CALL_LIMITS } from './mcp-options';
-import { identityFromRequest } from './request-identity';
 import type { EndpointContext, McpEndpoint } from './sessions/mcp-endpoint';
 import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type CatalogUpstream, type UpstreamCatalog } from './upstream-catalog';
@@ -28,7 +24,7 @@ export const TOOL_TABLE_TTL_MS = 1000;
  * active upstream under one endpoint (names and URIs scoped by upstream, see FederatedTable).
  *
  * `createServer` builds the server of one stateful client session (its upstream sessions are
- * its own and relay back to it) or of one stateless request; `handle` serves a stateless POST.
+ * its own and relay back to it) or of one stateless request (the session host serves both).
  * While stateful sessions are open the catalog is re-read every TOOL_TABLE_TTL_MS so that they
  * are told when a federated list changes.
  */
@@ -69,31 +65,6 @@ export class FederationService implements McpEndpoint, OnModuleDestroy {
       this.startWatching();
     }
     return server;
-  }
-
-  /** One stateless POST: a fresh server and transport, closed with the response. */
-  async handle(req: Request, res: Response): Promise<void> {
-    try {
-      const server = await this.createServer({ identity: identityFromRequest(req) });
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      // Nest's body parser has already consumed the stream; hand over what it parsed.
-      await transport.handleRequest(req, res, req.body);
-    } catch (error) {
-      this.logger.error(`MCP request failed: ${errorMessage(error)}`);
-      if (!res.headersSent) {
-        res
-          .status(500)
-          .json({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: null });
-      }
-    }
   }
 
   onModuleDestroy(): void {

@@ -233,13 +233,12 @@ describe('Federation endpoint /mcp', () => {
     expect(textOf(result)).not.toMatch(/CANARY123|pa55word|api_key/);
   });
 
-  it('refuses GET and DELETE, as a stateless endpoint has no session to stream or end', async () => {
+  it('refuses GET and DELETE without a session id: there is no session to stream or end', async () => {
     const get = await fetch(endpoint, { headers: { accept: 'text/event-stream' } });
     const del = await fetch(endpoint, { method: 'DELETE' });
 
-    expect(get.status).toBe(405);
-    expect(del.status).toBe(405);
-    expect(get.headers.get('allow')).toBe('POST');
+    expect(get.status).toBe(400);
+    expect(del.status).toBe(400);
   });
 
   it('never lets a registered credential reach a response or a log line', () => {

@@ -27,6 +27,9 @@ import { McpSessionPool } from './session-pool';
 import { UPSTREAM_CATALOG, type UpstreamCatalog } from './upstream-catalog';
 import { UpstreamConnector } from './upstream-connector';
 import { UpstreamControlClient } from './upstream-control.client';
+import { McpSessionHost } from './sessions/mcp-session-host';
+import { ServersController } from './sessions/servers.controller';
+import { UpstreamEndpoints } from './sessions/upstream-endpoints';
 
 /** How the application supplies the upstream catalog (usually over its gateway registry). */
 export type UpstreamCatalogProvider =
@@ -43,7 +46,8 @@ export interface McpModuleOptions {
 
 /**
  * The MCP layer: pooled upstream sessions and their sweeper, the gateway's own control calls,
- * and the `/mcp` federation endpoint. Needs APP_CONFIG (global). Register it once (the app's
+ * the `/mcp` federation endpoint and the per-upstream endpoints `/servers/<name>/mcp` over the
+ * client session host. Needs APP_CONFIG (global). Register it once (the app's
  * UpstreamMcpModule does) and import that module wherever the pool is needed.
  */
 @Module({})
@@ -53,7 +57,7 @@ export class McpModule {
     return {
       module: McpModule,
       imports: [...(options.imports ?? []), StdioServersModule],
-      controllers: [FederationController],
+      controllers: [FederationController, ServersController],
       providers: [
         catalog,
         {
@@ -83,6 +87,8 @@ export class McpModule {
         UpstreamControlClient,
         UpstreamListChanges,
         FederationService,
+        McpSessionHost,
+        UpstreamEndpoints,
       ],
       exports: [McpSessionPool, UpstreamControlClient, UPSTREAM_CATALOG, CALL_LIMITS, UpstreamListChanges],
     };

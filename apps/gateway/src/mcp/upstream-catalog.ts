@@ -55,6 +55,11 @@ export interface UpstreamCatalog {
    */
   listEnabled?(options?: ListActiveOptions): Promise<CatalogUpstream[]>;
   get(id: string): Promise<UpstreamTarget | null>;
+  /**
+   * The enabled upstream registered under `name` (names are unique), and whether it is active
+   * (listed by `listActive`); null when no enabled upstream has that name.
+   */
+  findByName?(name: string): Promise<{ target: UpstreamTarget; active: boolean } | null>;
   /** Changes whenever this process changed the catalog; lets readers cache without hiding their own writes. */
   revision?(): number;
 }

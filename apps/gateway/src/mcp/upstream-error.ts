@@ -21,6 +21,8 @@ export class UpstreamError extends Error {
     readonly kind: UpstreamFailureKind,
     /** The upstream's JSON-RPC error code, for `protocol` failures. */
     readonly code?: number,
+    /** The upstream's own JSON-RPC error (message redacted), for `protocol` failures: what a verbatim proxy answers. */
+    readonly reply?: { message: string; data?: unknown },
   ) {
     super(message);
   }
@@ -46,8 +48,11 @@ export function toUpstreamError(error: unknown, target: UpstreamTarget, action: 
   const reason = redactSecrets(describe(error), target.connectionUrl, { secretPath: target.secretPath });
   const upstream = `"${escapeNonPrintable(target.name)}" (${redactUrl(target.url)})`;
   const message = `${action} on upstream ${upstream} failed: ${reason}`;
-  const code = kind === 'protocol' && error instanceof McpError ? error.code : undefined;
-  return new UpstreamError(message, target.id, kind, code);
+  if (kind === 'protocol' && error instanceof McpError) {
+    const own = redactSecrets(ownMessage(error), target.connectionUrl, { secretPath: target.secretPath });
+    return new UpstreamError(message, target.id, kind, error.code, { message: own, data: error.data });
+  }
+  return new UpstreamError(message, target.id, kind);
 }
 
 function failureKind(error: unknown): UpstreamFailureKind {
@@ -67,10 +72,13 @@ function describe(error: unknown): string {
   if (!isErrorLike(error)) {
     return String(error);
   }
-  // The SDK prefixes "MCP error <code>: "; the code travels separately.
-  const own = error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error.message;
-  const message = own || error.name || 'unknown error';
+  const message = ownMessage(error) || error.name || 'unknown error';
   // fetch reports "fetch failed" and keeps the useful part (ECONNREFUSED, ...) in its cause.
   const cause = isErrorLike(error.cause) ? error.cause.message : undefined;
   return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+}
+
+/** The error's message without the "MCP error <code>: " prefix the SDK adds (the code travels separately). */
+function ownMessage(error: { message: string }): string {
+  return error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error.message;
 }

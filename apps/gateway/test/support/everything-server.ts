@@ -1,65 +1,60 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
+import { unusedPort } from './upstream-fleet';
 
-/** `@modelcontextprotocol/server-everything` over Streamable HTTP, as a child process. */
-export interface EverythingServer {
-  /** Its MCP endpoint. */
-  readonly url: string;
-  close(): Promise<void>;
-}
+const ENTRY = resolve(__dirname, '../../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const START_TIMEOUT_MS = 15_000;
+const LISTENING = /listening on port|running on port/i;
 
-const BIN = join(__dirname, '../../../../node_modules/.bin/mcp-server-everything');
+export type EverythingTransport = 'streamableHttp' | 'sse';
 
-/** Starts the reference server on a free port and resolves once it listens. */
-export async function startEverythingServer(timeoutMs = 20_000): Promise<EverythingServer> {
-  const port = await freePort();
-  const child = spawn(BIN, ['streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => fail(new Error(`server-everything did not start: ${output}`)), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('listening on port')) {
+/** `@modelcontextprotocol/server-everything` in its own process, over Streamable HTTP or SSE. */
+export class EverythingServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly transport: EverythingTransport,
+  ) {}
+
+  static async start(transport: EverythingTransport): Promise<EverythingServer> {
+    const port = await unusedPort();
+    const child = spawn(process.execPath, [ENTRY, transport], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`server-everything did not start:\n${output.join('')}`)),
+        START_TIMEOUT_MS,
+      );
+      const seen = (chunk: Buffer): void => {
+        output.push(chunk.toString('utf8'));
+        if (LISTENING.test(output.join(''))) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      child.stdout?.on('data', seen);
+      child.stderr?.on('data', seen);
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`server-everything exited with ${code}: ${output}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/mcp`, close: () => stop(child) };
+        fail(new Error(`server-everything exited (${String(code)}):\n${output.join('')}`));
+      });
+    });
+    const path = transport === 'sse' ? '/sse' : '/mcp';
+    return new EverythingServer(child, `http://127.0.0.1:${port}${path}`, transport);
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => this.child.once('exit', () => done()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** server-everything over Streamable HTTP, once it listens. */
+export function startEverythingServer(): Promise<EverythingServer> {
+  return EverythingServer.start('streamableHttp');
 }

@@ -4,6 +4,8 @@ import type { UpstreamTarget } from '@app/registry';
 /** An UpstreamCatalog held in memory, for tests that run the MCP layer without a registry. */
 export class MemoryUpstreamCatalog implements UpstreamCatalog {
   private readonly upstreams = new Map<string, CatalogUpstream>();
+  /** Registered and enabled, but not active (its health checks fail). */
+  private readonly down = new Set<string>();
 
   constructor(upstreams: readonly CatalogUpstream[] = []) {
     for (const upstream of upstreams) this.put(upstream);
@@ -17,8 +19,20 @@ export class MemoryUpstreamCatalog implements UpstreamCatalog {
     this.upstreams.delete(id);
   }
 
+  setDown(id: string, down: boolean): void {
+    if (down) this.down.add(id);
+    else this.down.delete(id);
+  }
+
   async listActive(): Promise<CatalogUpstream[]> {
-    return [...this.upstreams.values()];
+    return [...this.upstreams.values()].filter((upstream) => !this.down.has(upstream.id));
+  }
+
+  async findByName(name: string): Promise<{ target: UpstreamTarget; active: boolean } | null> {
+    const found = [...this.upstreams.values()].find((upstream) => upstream.name === name);
+    if (!found) return null;
+    const { tools: _tools, ...target } = found;
+    return { target, active: !this.down.has(found.id) };
   }
 
   async get(id: string): Promise<UpstreamTarget | null> {
