@@ -1,0 +1,133 @@
+import { AdminApi } from './support/admin-api';
+import { describeFailures, runConformance, type ConformanceRun } from './support/conformance-runner';
+import { startConformanceServer, type ConformanceServer } from './support/conformance-server';
+import { CONFORMANCE_TOOLS } from './support/conformance-tools';
+import { createDatabase, type E2eDatabase } from './support/e2e-stores';
+import { GatewayProcess, stopAllGateways } from './support/gateway-process';
+import { pollUntil } from './support/poll-until';
+
+// The official suite, @modelcontextprotocol/conformance 0.1.16: every server scenario, pending ones included.
+const UPSTREAM_NAME = 'conformance';
+const prefixed = (name: string): string => `${UPSTREAM_NAME}__${name}`;
+const callsTool = (tool: string): string => `calls the tool ${tool}, which /mcp names ${prefixed(tool)}`;
+const getsPrompt = (prompt: string): string => `gets the prompt ${prompt}, which /mcp names ${prefixed(prompt)}`;
+const readsUri = (uri: string): string => `reads ${uri}, which /mcp serves under its own URI scheme`;
+
+/** Scenarios that use no tool, prompt or resource by name: the prefixed /mcp must pass them too. */
+const NAME_INDEPENDENT = [
+  'server-initialize',
+  'logging-set-level',
+  'ping',
+  'tools-list',
+  'server-sse-multiple-streams',
+  'resources-list',
+  'prompts-list',
+  'dns-rebinding-protection',
+] as const;
+
+/** Scenarios that name a tool, prompt or resource as the upstream does, and why /mcp cannot pass them. */
+const NAME_DEPENDENT: Readonly<Record<string, string>> = {
+  'completion-complete': `completes an argument of test_prompt_with_arguments, which /mcp names ${prefixed('test_prompt_with_arguments')}`,
+  'tools-call-simple-text': callsTool('test_simple_text'),
+  'tools-call-image': callsTool('test_image_content'),
+  'tools-call-audio': callsTool('test_audio_content'),
+  'tools-call-embedded-resource': callsTool('test_embedded_resource'),
+  'tools-call-mixed-content': callsTool('test_multiple_content_types'),
+  'tools-call-with-logging': callsTool('test_tool_with_logging'),
+  'tools-call-error': callsTool('test_error_handling'),
+  'tools-call-with-progress': callsTool('test_tool_with_progress'),
+  'tools-call-sampling': callsTool('test_sampling'),
+  'tools-call-elicitation': callsTool('test_elicitation'),
+  'elicitation-sep1034-defaults': callsTool('test_elicitation_sep1034_defaults'),
+  'elicitation-sep1330-enums': callsTool('test_elicitation_sep1330_enums'),
+  'json-schema-2020-12': `looks up the tool json_schema_2020_12_tool by name, which /mcp names ${prefixed('json_schema_2020_12_tool')}`,
+  // Without the tool it passes vacuously (warnings only), so it proves nothing through /mcp.
+  'server-sse-polling': callsTool('test_reconnection'),
+  'resources-read-text': readsUri('test://static-text'),
+  'resources-read-binary': readsUri('test://static-binary'),
+  'resources-templates-read': readsUri('test://template/123/data'),
+  'resources-subscribe': `subscribes to test://watched-resource, which /mcp serves under its own URI scheme`,
+  'resources-unsubscribe': `unsubscribes from test://watched-resource, which /mcp serves under its own URI scheme`,
+  'prompts-get-simple': getsPrompt('test_simple_prompt'),
+  'prompts-get-with-args': getsPrompt('test_prompt_with_arguments'),
+  'prompts-get-embedded-resource': getsPrompt('test_prompt_with_embedded_resource'),
+  'prompts-get-with-image': getsPrompt('test_prompt_with_image'),
+};
+
+const ALL_SCENARIOS = [...NAME_INDEPENDENT, ...Object.keys(NAME_DEPENDENT)].sort();
+
+// Each suite run takes seconds; the bound leaves room for a loaded machine.
+const SUITE_TIMEOUT_MS = 180_000;
+
+const sorted = (names: readonly string[]): string[] => [...names].sort();
+
+describe('the MCP conformance suite (server scenarios of @modelcontextprotocol/conformance 0.1.16)', () => {
+  let upstream: ConformanceServer;
+  let direct: ConformanceRun;
+
+  beforeAll(async () => {
+    upstream = await startConformanceServer();
+    direct = await runConformance(upstream.url);
+  }, SUITE_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  describe('directly against the conformance upstream', () => {
+    it('runs every server scenario of the suite', () => {
+      expect(sorted(direct.results.map((r) => r.scenario))).toEqual(ALL_SCENARIOS);
+    });
+
+    it('passes every server scenario', () => {
+      expect(describeFailures(direct)).toBe('');
+      expect(sorted(direct.passed)).toEqual(ALL_SCENARIOS);
+    });
+  });
+
+  describe('through the gateway', () => {
+    let database: E2eDatabase;
+    let gateway: GatewayProcess;
+
+    beforeAll(async () => {
+      database = await createDatabase('sqlite');
+      // The suite sends no credentials: client authentication is off for this gateway.
+      gateway = await GatewayProcess.start({
+        label: 'gateway (conformance)',
+        env: { DATABASE_URL: database.url, MCP_AUTH_DISABLED: 'true' },
+      });
+      const admin = new AdminApi(gateway.baseUrl, gateway.adminToken);
+      const registered = await admin.createGateway(UPSTREAM_NAME, upstream.url);
+      await pollUntil(
+        'the conformance upstream tools to be discovered',
+        () => admin.listTools(registered.id),
+        (tools) => tools.length === CONFORMANCE_TOOLS.length,
+      );
+    }, SUITE_TIMEOUT_MS);
+
+    afterAll(async () => {
+      await stopAllGateways();
+      await database?.drop();
+    });
+
+    it(
+      `passes at /servers/${UPSTREAM_NAME}/mcp every scenario the upstream passes on its own`,
+      async () => {
+        const run = await runConformance(`${gateway.baseUrl}/servers/${UPSTREAM_NAME}/mcp`);
+        expect(describeFailures(run)).toBe('');
+        expect(sorted(run.passed)).toEqual(sorted(direct.passed));
+      },
+      SUITE_TIMEOUT_MS,
+    );
+
+    it(
+      'passes at /mcp, where names carry the upstream prefix, every scenario that uses no fixed name',
+      async () => {
+        const run = await runConformance(`${gateway.baseUrl}/mcp`, { scenarios: NAME_INDEPENDENT });
+        expect(describeFailures(run)).toBe('');
+        expect(sorted(run.passed)).toEqual(sorted(NAME_INDEPENDENT));
+      },
+      SUITE_TIMEOUT_MS,
+    );
+  });
+});
