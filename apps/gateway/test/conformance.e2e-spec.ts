@@ -83,6 +83,12 @@ describe('the MCP conformance suite (server scenarios of @modelcontextprotocol/c
       expect(describeFailures(direct)).toBe('');
       expect(sorted(direct.passed)).toEqual(ALL_SCENARIOS);
     });
+
+    it('reports the failed checks of a scenario that fails', async () => {
+      const run = await runConformance(upstream.url.replace(/\/mcp$/, '/not-mcp'), { scenarios: ['ping'] });
+      expect(run.failed).toEqual(['ping']);
+      expect(describeFailures(run)).toMatch(/^ping:\n {4}- ping: Failed: [^]*Cannot POST \/not-mcp/);
+    });
   });
 
   describe('through the gateway', () => {
