@@ -1,10 +1,14 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AdminApi } from './support/admin-api';
 import { describeFailures, runConformance, type ConformanceRun } from './support/conformance-runner';
 import { startConformanceServer, type ConformanceServer } from './support/conformance-server';
+import { WATCHED_RESOURCE_URI } from './support/conformance-catalog';
 import { CONFORMANCE_TOOLS } from './support/conformance-tools';
 import { createDatabase, type E2eDatabase } from './support/e2e-stores';
 import { GatewayProcess, stopAllGateways } from './support/gateway-process';
-import { pollUntil } from './support/poll-until';
+import { delay, pollUntil } from './support/poll-until';
 
 // The official suite, @modelcontextprotocol/conformance 0.1.16: every server scenario, pending ones included.
 const UPSTREAM_NAME = 'conformance';
@@ -69,6 +73,37 @@ const successes = (run: ConformanceRun): Record<string, number> =>
 const vacuous = (run: ConformanceRun): string[] =>
   run.results.filter((r) => r.passed && !r.checks.some((c) => c.status === 'SUCCESS')).map((r) => r.scenario);
 
+/**
+ * What the suite cannot see: resources-subscribe only checks the empty answer. Subscribes at `url`,
+ * has the upstream change the resource, and returns the URIs the client was told about.
+ */
+async function updatesAfterSubscribing(url: string, upstream: ConformanceServer): Promise<string[]> {
+  const client = new Client({ name: 'subscriber', version: '1.0.0' });
+  const updated: string[] = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    updated.push(notification.params.uri);
+  });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    await client.subscribeResource({ uri: WATCHED_RESOURCE_URI });
+    // Updates go out on the GET stream, which the client opens on its own time: repeat until one lands.
+    await pollUntil(
+      'a resource update to arrive',
+      async () => {
+        await upstream.resourceUpdated(WATCHED_RESOURCE_URI);
+        return updated.length;
+      },
+      (count) => count > 0,
+    );
+    await upstream.resourceUpdated('test://static-text');
+    // Room for a wrongly relayed update of the resource nobody subscribed to.
+    await delay(200);
+    return [...new Set(updated)];
+  } finally {
+    await client.close();
+  }
+}
+
 describe('the MCP conformance suite (server scenarios of @modelcontextprotocol/conformance 0.1.16)', () => {
   let upstream: ConformanceServer;
   let direct: ConformanceRun;
@@ -92,6 +127,10 @@ describe('the MCP conformance suite (server scenarios of @modelcontextprotocol/c
       expect(sorted(direct.passed)).toEqual(ALL_SCENARIOS);
       // The suite probes SSE polling as a 2025-03-26 client, which the SDK rightly never primes for resumption.
       expect(vacuous(direct)).toEqual(['server-sse-polling']);
+    });
+
+    it('tells a subscribed client when its resource changes, and of no other resource', async () => {
+      await expect(updatesAfterSubscribing(upstream.url, upstream)).resolves.toEqual([WATCHED_RESOURCE_URI]);
     });
 
     it('reports the failed checks of a scenario that fails', async () => {
@@ -136,6 +175,12 @@ describe('the MCP conformance suite (server scenarios of @modelcontextprotocol/c
       },
       SUITE_TIMEOUT_MS,
     );
+
+    it(`relays resource updates to a client subscribed at /servers/${UPSTREAM_NAME}/mcp`, async () => {
+      await expect(
+        updatesAfterSubscribing(`${gateway.baseUrl}/servers/${UPSTREAM_NAME}/mcp`, upstream),
+      ).resolves.toEqual([WATCHED_RESOURCE_URI]);
+    });
 
     it(
       'passes at /mcp, where names carry the upstream prefix, every scenario that uses no fixed name',

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
 
@@ -63,8 +63,12 @@ export function conformanceCli(): string {
 export function conformanceNode(): string {
   const configured = process.env['CONFORMANCE_NODE'];
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`CONFORMANCE_NODE=${configured} does not exist`);
-    return configured;
+    // The suite runs in a temporary directory: a relative path must not change meaning there.
+    const binary = resolve(configured);
+    if (!existsSync(binary)) {
+      throw new Error(`CONFORMANCE_NODE=${configured} does not exist; point it at a Node >= ${MIN_NODE_MAJOR} binary`);
+    }
+    return binary;
   }
   if (Number(process.versions.node.split('.')[0]) >= MIN_NODE_MAJOR) return process.execPath;
   try {
