@@ -29,8 +29,6 @@ export interface ConformanceServer {
   /** Streamable HTTP endpoint. */
   readonly url: string;
   readonly port: number;
-  /** Sessions opened since start, and those still open. */
-  sessionCounts(): { opened: number; open: number };
   /** Sends notifications/resources/updated for `uri` to every session subscribed to it. */
   resourceUpdated(uri: string): Promise<void>;
   close(): Promise<void>;
@@ -47,7 +45,6 @@ interface OpenSession {
 export async function startConformanceServer(options: ConformanceServerOptions = {}): Promise<ConformanceServer> {
   const host = options.host ?? '127.0.0.1';
   const sessions = new Map<string, OpenSession>();
-  let opened = 0;
 
   const openSession = async (req: Request, res: Response): Promise<void> => {
     const session = createConformanceSession();
@@ -56,7 +53,6 @@ export async function startConformanceServer(options: ConformanceServerOptions =
       eventStore: new ConformanceEventStore(),
       retryInterval: RETRY_INTERVAL_MS,
       onsessioninitialized: (id) => {
-        opened += 1;
         sessions.set(id, { transport, session });
       },
     });
@@ -99,7 +95,6 @@ export async function startConformanceServer(options: ConformanceServerOptions =
   return {
     url,
     port,
-    sessionCounts: () => ({ opened, open: sessions.size }),
     resourceUpdated: async (uri) => {
       await Promise.all([...sessions.values()].map(({ session }) => session.resourceUpdated(uri)));
     },
