@@ -15,7 +15,7 @@
  * Options: --quick, --rounds N, --seconds S, --sequential N, --in-flight N, --calls N (memory run),
  * --memory b,c (targets of the memory run, or none), --profile-seconds S (0: no profile).
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIfStale } from '../scripts/build-if-stale';
@@ -23,7 +23,6 @@ import { latency, median, memoryRun, throughput, type LatencyFigures, type Throu
 import { startBenchGateway, startUpstream, type BenchGateway, type UpstreamProcess } from './proxy/processes';
 import { formatSummary, summarizeProfile, type CpuProfile } from './proxy/profile-summary';
 import { endpointExists, rawTarget, sdkTarget, waitForTool, type Caller, type Target } from './proxy/targets';
-import { readFileSync } from 'node:fs';
 
 const ROOT = join(__dirname, '..');
 const UPSTREAM_NAME = 'echo';
@@ -260,6 +259,12 @@ async function main(): Promise<void> {
     }
     printTable(rows, absent, options);
 
+    // Profiles before the memory runs: those take longest, and a run cut short still has them.
+    if (options.profileSeconds > 0) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-profiles-'));
+      for (const key of ['b', 'c'] as const) await profileTarget(key, upstream, options, dir);
+    }
+
     for (const key of options.memory) {
       const row = rows.find((r) => r.target.key === key);
       if (!row || row.target.gatewayPid === null) {
@@ -269,13 +274,19 @@ async function main(): Promise<void> {
       console.log(
         `\nMemory run ${key} (${row.target.label}): ${options.calls} calls, ${options.inFlight} in flight, gateway RSS`,
       );
+      const memoryStart = performance.now();
       const figures = await memoryRun(
         callers.get(key)!,
         options.calls,
         options.every,
         options.inFlight,
         row.target.gatewayPid,
-        (s) => console.log(`  ${String(s.calls).padStart(7)} calls  RSS ${s.rssMb.toFixed(1)} MB`),
+        (s) => {
+          const elapsed = ((performance.now() - memoryStart) / 1000).toFixed(0);
+          console.log(
+            `  ${String(s.calls).padStart(7)} calls  RSS ${s.rssMb.toFixed(1).padStart(6)} MB  (${elapsed} s)`,
+          );
+        },
         countError(`memory ${key}`),
       );
       const first = figures.samples[0].rssMb;
@@ -288,14 +299,6 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([...callers.values()].map((c) => c.close().catch(() => undefined)));
     await Promise.all(gateways.map((g) => g.stop().catch((error: unknown) => console.error(String(error)))));
-  }
-
-  try {
-    if (options.profileSeconds > 0) {
-      const dir = mkdtempSync(join(tmpdir(), 'bench-proxy-profiles-'));
-      for (const key of ['b', 'c'] as const) await profileTarget(key, upstream, options, dir);
-    }
-  } finally {
     await upstream.stop();
   }
   console.log(
