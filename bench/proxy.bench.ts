@@ -158,6 +158,7 @@ async function profileTarget(key: 'b' | 'c', upstream: UpstreamProcess, options:
   });
   let window: ProfileWindow;
   let calls: number;
+  let cpuPerCall: number;
   try {
     await register(gateway, upstream);
     const target =
@@ -177,6 +178,7 @@ async function profileTarget(key: 'b' | 'c', upstream: UpstreamProcess, options:
       );
       window = { fromUs, toUs: nowUs() };
       calls = Math.round(figures.callsPerSecond * options.profileSeconds);
+      cpuPerCall = figures.gatewayCpuMsPerCall ?? NaN;
     } finally {
       await caller.close();
     }
@@ -194,6 +196,7 @@ async function profileTarget(key: 'b' | 'c', upstream: UpstreamProcess, options:
   console.log(
     `\nProfile of the gateway under ${key} (${options.inFlight} in flight, ${options.profileSeconds} s): ${join(profileDir, file)}`,
   );
+  console.log(`gateway CPU (/proc, profiler on): ${fixed(cpuPerCall)} ms per call`);
   console.log(formatSummary(summary, 20, calls));
 }
 

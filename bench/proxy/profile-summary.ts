@@ -30,7 +30,7 @@ export interface FunctionTime {
 }
 
 export interface ProfileSummary {
-  /** CPU time sampled in the window, idle excluded. */
+  /** Time sampled in the window, idle excluded (wall-clock sampling: a preempted process still counts). */
   busyMs: number;
   windowMs: number;
   /** Self time by origin (package, gateway, node core, GC). */
@@ -128,8 +128,12 @@ export function formatSummary(summary: ProfileSummary, top = 20, calls?: number)
   const busy = summary.busyMs;
   const pct = (ms: number): string => `${((100 * ms) / busy).toFixed(1).padStart(5)}%`;
   const ms = (v: number): string => `${v.toFixed(0).padStart(7)} ms`;
-  const perCall = calls ? ` = ${(busy / calls).toFixed(2)} ms/call over ${calls} calls` : '';
-  const lines = [`CPU busy ${busy.toFixed(0)} ms in a ${summary.windowMs.toFixed(0)} ms window${perCall}`];
+  const perCall = calls ? ` (${(busy / calls).toFixed(2)} ms per call over ${calls} calls)` : '';
+  // V8 samples on the wall clock: on a busy machine time spent descheduled lands on whatever ran last.
+  const lines = [
+    `Sampled ${busy.toFixed(0)} ms not idle in a ${summary.windowMs.toFixed(0)} ms window${perCall}; ` +
+      'shares below are of that time',
+  ];
   lines.push('  self time by origin:');
   for (const row of summary.byOrigin.slice(0, 12)) lines.push(`   ${ms(row.selfMs)} ${pct(row.selfMs)}  ${row.origin}`);
   lines.push('  self time by file (gateway and SDK):');
