@@ -7,8 +7,9 @@
  *   c  gateway /mcp with an SDK Client (stateful when the endpoint hands out sessions)
  *   d  gateway /servers/echo/mcp with an SDK Client ("n/a" while that endpoint answers 404)
  * Per round: throughput at N calls in flight, sequential p50/p99, and the gateway's CPU ms per call
- * (utime + stime of /proc/<pid>/stat); medians over the rounds. Then a memory run (the gateway's
- * RSS every 10k calls, and its slope), and a CPU profile of the gateway under b and c.
+ * (utime + stime of /proc/<pid>/stat); medians over the rounds. Then a CPU profile of a fresh
+ * gateway under b and under c (node --cpu-prof, summarised by function, file and package), and a
+ * memory run per target (the gateway's RSS every 10k calls, and its slope).
  * Figures are printed beside their targets, never asserted: the exit code is non-zero only when
  * something failed (a call, a process).
  *
@@ -55,7 +56,7 @@ function parseOptions(argv: readonly string[]): Options {
   const calls = value('--calls', quick ? 3_000 : 100_000);
   return {
     rounds: Math.max(1, value('--rounds', quick ? 3 : 5)),
-    seconds: value('--seconds', quick ? 1 : 8),
+    seconds: Math.max(0.5, value('--seconds', quick ? 1 : 8)),
     sequential: Math.max(1, value('--sequential', quick ? 50 : 400)),
     inFlight: Math.max(1, value('--in-flight', 16)),
     calls,
