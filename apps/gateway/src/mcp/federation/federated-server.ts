@@ -26,6 +26,7 @@ import type { McpSessionPool } from '../session-pool';
 import { SessionPoolClosedError, SessionPoolExhaustedError } from '../session-pool.errors';
 import { serverRelay } from '../sessions/server-relay';
 import type { EndpointContext } from '../sessions/mcp-endpoint';
+import { SHARED_SCHEMA_VALIDATOR } from '../sessions/schema-validator';
 import type { CatalogUpstream } from '../upstream-catalog';
 import { UpstreamError } from '../upstream-error';
 import type { UpstreamSession } from '../upstream-session';
@@ -65,7 +66,10 @@ export function createFederatedServer(
 ): Server {
   const stateful = ctx.sessionId !== undefined;
   const capabilities = federatedCapabilities(table, stateful);
-  const server = new Server({ ...FEDERATION_SERVER_INFO }, { capabilities });
+  const server = new Server(
+    { ...FEDERATION_SERVER_INFO },
+    { capabilities, jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR },
+  );
   const session = new FederatedSession(deps, ctx, server);
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {

@@ -12,6 +12,7 @@ import { forwardedFailure, upstreamUnavailable } from './forwarded-error';
 import { EndpointError } from './json-rpc-reply';
 import type { EndpointContext, McpEndpoint } from './mcp-endpoint';
 import { serverRelay } from './server-relay';
+import { SHARED_SCHEMA_VALIDATOR } from './schema-validator';
 
 /** Handled by the SDK's own Protocol (the request they belong to), never forwarded. */
 const LOCAL_NOTIFICATIONS = new Set(['notifications/initialized', 'notifications/cancelled', 'notifications/progress']);
@@ -43,6 +44,7 @@ export class UpstreamEndpoint implements McpEndpoint {
     const upstream = await this.upstreamServer(target, identity);
     const server = new Server(upstream.info ?? { name: target.name, version: '0.0.0' }, {
       capabilities: upstream.capabilities,
+      jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
       ...(upstream.instructions === undefined ? {} : { instructions: upstream.instructions }),
     });
     relay.bind(serverRelay(server, context.initialize?.capabilities));
