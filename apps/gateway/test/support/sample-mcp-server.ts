@@ -54,7 +54,11 @@ export interface SampleServer {
   readonly sseUrl: string;
   readonly controlUrl: string;
   readonly port: number;
-  addTool(name: string): void;
+  /**
+   * Adds a tool to every session, live or new. Live sessions are told (tools/list_changed) only
+   * with `announce`: a silent change is one only polling can find.
+   */
+  addTool(name: string, options?: { announce?: boolean }): void;
   removeTool(name: string): void;
   /** While on, MCP requests are accepted and never answered. */
   setHang(hang: boolean): void;
@@ -324,13 +328,18 @@ export async function startSampleServer(options: SampleServerOptions): Promise<S
     sseUrl: `${base}/sse`,
     controlUrl: `${base}/control`,
     port,
-    addTool(tool) {
+    addTool(tool, { announce = false } = {}) {
       if (installers.has(tool)) return;
       const install = installerFor(tool);
       installers.set(tool, install);
-      // Live sessions see the tool too (and are told, where they listen for list_changed).
       for (const [server, tools] of registered) {
-        tools.set(tool, install(server));
+        const told = server.sendToolListChanged;
+        if (!announce) server.sendToolListChanged = () => undefined;
+        try {
+          tools.set(tool, install(server));
+        } finally {
+          server.sendToolListChanged = told;
+        }
       }
     },
     removeTool(tool) {

@@ -113,7 +113,10 @@ describe('/mcp federating server-everything (tools, resources, prompts, completi
 
     const moduleRef = await Test.createTestingModule({
       imports: [
-        AppConfigModule.forRoot(testAppConfig({ upstreamTimeoutMs: 10_000 })),
+        // Stateless over HTTP; the stateful session below runs over an in-memory transport.
+        AppConfigModule.forRoot(
+          testAppConfig({ upstreamTimeoutMs: 10_000, mcp: { ...testAppConfig().mcp, sessions: 'stateless' } }),
+        ),
         McpModule.register({ catalog: { useValue: catalog } }),
       ],
     }).compile();
