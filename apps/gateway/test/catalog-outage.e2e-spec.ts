@@ -14,6 +14,7 @@ const POOL_MAX = 4;
 const REFUSE_CALLS = 200;
 const HANG_MS = Number(process.env['DB_OUTAGE_HANG_MS'] ?? 8_000);
 const HANG_CLIENTS = 10;
+const WARM_UP_MS = 3_000;
 /**
  * A generous bound on the gateway's RSS growth through the hang (the adversarial run saw +163 MB
  * in 60 s). Call traffic alone grows it by a few MB a second until the heap is collected, with
@@ -177,6 +178,22 @@ describe('a gateway on PostgreSQL whose database refuses, hangs and comes back',
     proxy.setMode('pass');
   });
 
+  /** HANG_CLIENTS callers in a loop until `until`: how many calls were made, how many came back right. */
+  async function callFor(until: number): Promise<{ calls: number; ok: number }> {
+    let calls = 0;
+    let ok = 0;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; Date.now() < until; i += 1) {
+        const text = `call ${w}.${i}`;
+        calls += 1;
+        const outcome = await mcp.callTool(federatedName('solo', 'echo'), { text }, CALL_TIMEOUT_MS).catch(() => null);
+        if (outcome?.isError === false && outcome.text === text) ok += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: HANG_CLIENTS }, (_, w) => worker(w)));
+    return { calls, ok };
+  }
+
   it(
     'hanging: tool calls keep succeeding, RSS stays bounded and connections stay within the pool',
     async () => {
@@ -186,6 +203,8 @@ describe('a gateway on PostgreSQL whose database refuses, hangs and comes back',
         () => admin.request('GET', '/gateways'),
         (a) => a.status === 200,
       );
+      // The same traffic with the database up first, so the heap has grown to its working size.
+      await callFor(Date.now() + WARM_UP_MS);
       const rssBefore = rssMb(gateway.pid);
       proxy.setMode('hang');
       const hangStarted = Date.now();
@@ -202,19 +221,7 @@ describe('a gateway on PostgreSQL whose database refuses, hangs and comes back',
       expectRegistryUnavailable(list);
       expect(adminMs).toBeLessThan(DATABASE_TIMEOUT_MS * 2 + 1_000);
 
-      let calls = 0;
-      let ok = 0;
-      const worker = async (w: number): Promise<void> => {
-        for (let i = 0; Date.now() - hangStarted < HANG_MS; i += 1) {
-          const text = `hang ${w}.${i}`;
-          calls += 1;
-          const outcome = await mcp
-            .callTool(federatedName('solo', 'echo'), { text }, CALL_TIMEOUT_MS)
-            .catch(() => null);
-          if (outcome?.isError === false && outcome.text === text) ok += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: HANG_CLIENTS }, (_, w) => worker(w)));
+      const { calls, ok } = await callFor(hangStarted + HANG_MS);
       clearInterval(sampler);
       const rssAfter = rssMb(gateway.pid);
       report(
