@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { entryPath } from '../../scripts/build-if-stale';
+import { startGateway } from '../../scripts/demo/gateway-process';
 
 const ROOT = join(__dirname, '../..');
 const SAMPLE_SERVER = join(ROOT, 'apps/gateway/test/support/sample-mcp-server.ts');
@@ -68,9 +69,6 @@ export interface GatewayOptions {
   env?: Record<string, string>;
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-const LISTENING = /Listening on (http:\/\/\S+)/;
-const LOG_TAIL_LINES = 20;
 
 export async function startBenchGateway(options: GatewayOptions = {}): Promise<BenchGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
@@ -91,46 +89,12 @@ export async function startBenchGateway(options: GatewayOptions = {}): Promise<B
   };
   // --cpu-prof is refused in NODE_OPTIONS: it goes on the command line.
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, entryPath(ROOT)], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const tail: string[] = [];
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    rmSync(dataDir, { recursive: true, force: true });
-    return code;
-  };
-  let baseUrl: string;
-  try {
-    baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the gateway did not start in time')), START_TIMEOUT_MS);
-      const onLine = (line: string): void => {
-        const plain = line.replace(ANSI, '');
-        tail.push(plain);
-        if (tail.length > LOG_TAIL_LINES) tail.shift();
-        const match = LISTENING.exec(plain);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      };
-      createInterface({ input: child.stdout! }).on('line', onLine);
-      createInterface({ input: child.stderr! }).on('line', onLine);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`the gateway exited during start-up (code ${code}): ${tail.join('\n')}`));
-      });
-    });
-  } catch (error) {
-    await stop();
+  const cleanUp = (): void => rmSync(dataDir, { recursive: true, force: true });
+  const gateway = await startGateway(entryPath(ROOT), ROOT, env, START_TIMEOUT_MS, nodeArgs).catch((error: unknown) => {
+    cleanUp();
     throw error;
-  }
+  });
+  const baseUrl = gateway.baseUrl;
   const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
@@ -143,11 +107,12 @@ export async function startBenchGateway(options: GatewayOptions = {}): Promise<B
   };
   return {
     baseUrl,
-    pid: child.pid ?? -1,
+    pid: gateway.pid,
     admin,
     async stop() {
-      const code = await stop();
-      if (code !== 0) throw new Error(`the gateway exited with code ${code}: ${tail.join('\n')}`);
+      const { code } = await gateway.stop(20_000);
+      cleanUp();
+      if (code !== 0) throw new Error(`the gateway exited with code ${code}: ${gateway.logTail().join('\n')}`);
     },
   };
 }

@@ -31,10 +31,17 @@ export async function startGateway(
   cwd: string,
   env: NodeJS.ProcessEnv,
   startTimeoutMs: number,
+  /** Node's own options, before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs: readonly string[] = [],
 ): Promise<GatewayProcess> {
   // Own process group: Ctrl-C in the terminal reaches only the demo, which then stops the
   // gateway in order (and still reads its final counters first).
-  const child = spawn(process.execPath, [mainJs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...nodeArgs, mainJs], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const tail: string[] = [];
   let exit: ExitStatus | null = null;
   const exited = new Promise<ExitStatus>((resolve) => {

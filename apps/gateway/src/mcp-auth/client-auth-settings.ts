@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Parsed } from './access-policy';
 import { isLoopbackHost } from './listen-host';
 import { mcpAuthMessages as messages } from './mcp-auth.messages';
+import type { McpEndpointConfig } from '../config/app-config';
 
 /** As long as ADMIN_TOKEN must be: short tokens are guessable. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -11,14 +12,7 @@ const MAX_PRINCIPAL_LENGTH = 200;
 const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
 
 /** The raw settings (config.mcp.auth). */
-export interface ClientAuthInput {
-  tokens?: string;
-  jwtSecret?: string;
-  jwksUrl?: string;
-  jwtIssuer?: string;
-  jwtAudience?: string;
-  disabled: boolean;
-}
+export type ClientAuthInput = McpEndpointConfig['auth'];
 
 export interface StaticToken {
   principal: string;
