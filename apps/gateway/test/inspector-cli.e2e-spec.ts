@@ -64,4 +64,13 @@ describe('the MCP Inspector CLI against the gateway', () => {
     );
     expect(called).toMatchObject({ content: [{ type: 'text', text: 'through the inspector' }] });
   });
+
+  it('sees one upstream as it is through /servers/<name>/mcp', async () => {
+    const url = `${gateway.baseUrl}/servers/alpha/mcp`;
+    const listed = (await inspect(url, '--method', 'tools/list')) as { tools: { name: string }[] };
+    expect(listed.tools.map((tool) => tool.name).sort()).toEqual(['add', 'echo', 'whoami']);
+
+    const called = await inspect(url, '--method', 'tools/call', '--tool-name', 'add', '--tool-arg', 'a=2', 'b=40');
+    expect(called).toMatchObject({ content: [{ type: 'text', text: '42' }] });
+  });
 });
