@@ -64,6 +64,18 @@ function toolText(answer: RawAnswer): string {
   return (body.result?.content ?? []).map((part) => part.text).join('');
 }
 
+/** Each token is refused as invalid (401 with the Bearer challenge) on a tool call. */
+async function expectInvalidTokens(baseUrl: string, tokens: readonly string[]): Promise<void> {
+  for (const value of tokens) {
+    const answer = await rawMcp(baseUrl, {
+      body: toolCall(federatedName('alpha', 'echo'), { text: 'x' }),
+      headers: bearer(value),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toBe('Bearer realm="mcp-gateway", error="invalid_token"');
+  }
+}
+
 async function sdkClient(baseUrl: string, headers: Record<string, string>): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } });
   const client = new Client({ name: 'auth-e2e-client', version: '1.0.0' });
@@ -256,14 +268,7 @@ describe('MCP endpoints with static tokens and HS256 JWTs', () => {
       'Bearer realm="mcp-gateway", error="invalid_token", error_description="The token expired"',
     );
     expect(errorMessageOf(expiredAnswer)).toBe('Unauthorized: token expired');
-    for (const value of refused) {
-      const answer = await rawMcp(gateway.baseUrl, {
-        body: toolCall(federatedName('alpha', 'echo'), { text: 'x' }),
-        headers: bearer(value),
-      });
-      expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer realm="mcp-gateway", error="invalid_token"');
-    }
+    await expectInvalidTokens(gateway.baseUrl, refused);
     expect(traffic(upstream)).toEqual(before);
   });
 
@@ -334,14 +339,7 @@ describe('MCP endpoints with JWTs verified by a JWKS', () => {
       .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
       .setExpirationTime('5m')
       .sign(Buffer.from('k'.repeat(32)));
-    for (const value of [await sign(stranger, 'key-1'), await sign(stranger, 'key-2'), hs256]) {
-      const answer = await rawMcp(gateway.baseUrl, {
-        body: toolCall(federatedName('alpha', 'echo'), { text: 'x' }),
-        headers: bearer(value),
-      });
-      expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe('Bearer realm="mcp-gateway", error="invalid_token"');
-    }
+    await expectInvalidTokens(gateway.baseUrl, [await sign(stranger, 'key-1'), await sign(stranger, 'key-2'), hs256]);
     expect(traffic(upstream)).toEqual(before);
   });
 });

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { waitUntil } from '../../test/support/async-helpers';
+import { targetFor } from '../../test/support/sample-targets';
 import { CaptureLogger } from '../../test/support/capture-logger';
 import { MemoryUpstreamCatalog } from '../../test/support/memory-upstream-catalog';
 import { startSampleServer, type SampleServer } from '../../test/support/sample-mcp-server';
@@ -61,16 +62,7 @@ describe('Federation endpoint /mcp', () => {
     const gonePort = gone.port;
     await gone.close();
 
-    catalog.put(
-      await discovered({
-        id: 'gw-alpha',
-        name: 'alpha',
-        url: alpha.url,
-        connectionUrl: alpha.url,
-        secretPath: false,
-        transport: 'streamablehttp',
-      }),
-    );
+    catalog.put(await discovered(targetFor(alpha)));
     catalog.put(
       await discovered({
         id: 'gw-beta',
@@ -136,16 +128,7 @@ describe('Federation endpoint /mcp', () => {
 
   it('shows a tool within a second of the catalog listing it, without reconnecting', async () => {
     alpha.addTool('weather');
-    catalog.put(
-      await discovered({
-        id: 'gw-alpha',
-        name: 'alpha',
-        url: alpha.url,
-        connectionUrl: alpha.url,
-        secretPath: false,
-        transport: 'streamablehttp',
-      }),
-    );
+    catalog.put(await discovered(targetFor(alpha)));
 
     const started = Date.now();
     let names: string[] = [];

@@ -30,7 +30,7 @@ export interface DiscoveredFeatures {
   prompts?: Prompt[];
 }
 
-/** Follows `nextCursor` of a list method to its last page, with the same guard as listTools. */
+/** Follows `nextCursor` of a list method to its last page, refusing a repeated cursor or more than `maxPages`. */
 async function allPages<T>(
   method: string,
   maxPages: number,
@@ -88,27 +88,15 @@ export class UpstreamControlClient {
   /** Every tool of the upstream, following `nextCursor` until the last page. */
   listTools(target: UpstreamTarget): Promise<Tool[]> {
     const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
-    return this.run(target, 'Tool discovery', async (client, budget) => {
-      const tools: Tool[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      for (let page = 0; page < maxPages; page += 1) {
+    return this.run(target, 'Tool discovery', (client, budget) =>
+      allPages<Tool>('tools/list', maxPages, async (cursor) => {
         const result = await client.listTools(cursor === undefined ? undefined : { cursor }, {
           signal: budget.signal,
           timeout: budget.remainingMs(),
         });
-        tools.push(...result.tools);
-        cursor = result.nextCursor;
-        if (cursor === undefined) {
-          return tools;
-        }
-        if (seen.has(cursor)) {
-          throw new Error('tools/list returned a cursor it had already returned');
-        }
-        seen.add(cursor);
-      }
-      throw new Error(`tools/list did not finish within ${maxPages} pages`);
-    });
+        return { items: result.tools, nextCursor: result.nextCursor };
+      }),
+    );
   }
 
   /**
@@ -148,20 +136,24 @@ export class UpstreamControlClient {
     // Filled in inside the deadline's callback; a holder keeps that visible to the code below.
     const opened: { connection?: UpstreamConnection } = {};
     try {
-      const result = await withDeadline(timeoutMs, async (signal) => {
-        const budget: Budget = {
-          signal,
-          remainingMs: () => Math.max(1, timeoutMs - (Date.now() - started)),
-        };
-        const connection = await this.connector.connect(target, { timeoutMs: budget.remainingMs() });
-        if (signal.aborted) {
-          // Connected just as the deadline passed; nobody else will close this one.
-          void connection.close();
-          throw signal.reason;
-        }
-        opened.connection = connection;
-        return await work(connection.client, budget);
-      }, 'the call');
+      const result = await withDeadline(
+        timeoutMs,
+        async (signal) => {
+          const budget: Budget = {
+            signal,
+            remainingMs: () => Math.max(1, timeoutMs - (Date.now() - started)),
+          };
+          const connection = await this.connector.connect(target, { timeoutMs: budget.remainingMs() });
+          if (signal.aborted) {
+            // Connected just as the deadline passed; nobody else will close this one.
+            void connection.close();
+            throw signal.reason;
+          }
+          opened.connection = connection;
+          return await work(connection.client, budget);
+        },
+        'the call',
+      );
       await opened.connection?.close();
       return result;
     } catch (error) {

@@ -4,6 +4,7 @@ import { waitUntil } from '../../../test/support/async-helpers';
 import { INITIALIZE, McpTestApp, postJsonRpc } from '../../../test/support/mcp-test-app';
 import { MemoryUpstreamCatalog } from '../../../test/support/memory-upstream-catalog';
 import { startSampleServer, type SampleServer } from '../../../test/support/sample-mcp-server';
+import { targetFor } from '../../../test/support/sample-targets';
 import type { CatalogUpstream } from '../upstream-catalog';
 import { McpSessionHost as McpSessionHostRef } from './mcp-session-host';
 
@@ -12,12 +13,7 @@ const SLEEP_SCHEMA = { type: 'object', properties: { ms: { type: 'number' } }, r
 
 function upstreamOf(server: SampleServer): CatalogUpstream {
   return {
-    id: `gw-${server.name}`,
-    name: server.name,
-    url: server.url,
-    connectionUrl: server.url,
-    secretPath: false,
-    transport: 'streamablehttp',
+    ...targetFor(server),
     tools: [
       { name: 'echo', inputSchema: ECHO_SCHEMA },
       { name: 'sleep', inputSchema: SLEEP_SCHEMA },

@@ -14,6 +14,7 @@ import { waitUntil } from '../../../test/support/async-helpers';
 import { EverythingServer, type EverythingTransport } from '../../../test/support/everything-server';
 import { INITIALIZE, McpTestApp, postJsonRpc } from '../../../test/support/mcp-test-app';
 import { MemoryUpstreamCatalog } from '../../../test/support/memory-upstream-catalog';
+import { targetFor } from '../../../test/support/sample-targets';
 import { startSampleServer, type SampleServer } from '../../../test/support/sample-mcp-server';
 import { McpSessionHost } from './mcp-session-host';
 
@@ -196,15 +197,7 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
 
   beforeAll(async () => {
     alpha = await startSampleServer({ name: 'alpha', tools: ['echo', 'sleep'] });
-    catalog.put({
-      id: 'gw-alpha',
-      name: 'alpha',
-      url: alpha.url,
-      connectionUrl: alpha.url,
-      secretPath: false,
-      transport: 'streamablehttp',
-      tools: [],
-    });
+    catalog.put({ ...targetFor(alpha), tools: [] });
     catalog.put({
       id: 'gw-down',
       name: 'down\u0007',
@@ -250,14 +243,15 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
     expect(textOf((answer.body as { result: unknown }).result)).toBe('stateless');
   });
 
-  it('cancels the upstream call of a stateless request when its client disconnects', async () => {
+  /** Starts a 3 s upstream call, drops the client once the upstream has it, and waits for the upstream's cancellation. */
+  async function abandonSleepCall(url: URL, id: number, headers: Record<string, string>): Promise<void> {
     const cancelledBefore = alpha.stats().methods['notifications/cancelled'] ?? 0;
     const callsBefore = alpha.stats().toolCalls['sleep'] ?? 0;
     const abort = new AbortController();
     const call = postJsonRpc(
-      gateway.url('/servers/alpha/mcp'),
-      { id: 4, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 3_000 } } },
-      {},
+      url,
+      { id, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 3_000 } } },
+      headers,
       abort.signal,
     ).catch((error: unknown) => error);
     await waitUntil(
@@ -267,12 +261,15 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
     );
     abort.abort();
     await call;
-
     await waitUntil(
       () => (alpha.stats().methods['notifications/cancelled'] ?? 0) > cancelledBefore,
       5_000,
       'the upstream to be told the call was cancelled',
     );
+  }
+
+  it('cancels the upstream call of a stateless request when its client disconnects', async () => {
+    await abandonSleepCall(gateway.url('/servers/alpha/mcp'), 4, {});
     await waitUntil(() => host().stats().inFlight === 0, 5_000, 'nothing left in flight');
   });
 
@@ -303,28 +300,6 @@ describe('/servers/<name>/mcp resolving and cancelling', () => {
     const opened = await postJsonRpc(url, { id: 1, ...INITIALIZE });
     const sessionId = opened.sessionId as string;
     await postJsonRpc(url, { method: 'notifications/initialized' }, { 'mcp-session-id': sessionId });
-    const cancelledBefore = alpha.stats().methods['notifications/cancelled'] ?? 0;
-    const callsBefore = alpha.stats().toolCalls['sleep'] ?? 0;
-
-    const abort = new AbortController();
-    const call = postJsonRpc(
-      url,
-      { id: 5, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 3_000 } } },
-      { 'mcp-session-id': sessionId },
-      abort.signal,
-    ).catch((error: unknown) => error);
-    await waitUntil(
-      () => (alpha.stats().toolCalls['sleep'] ?? 0) > callsBefore,
-      5_000,
-      'the call to reach the upstream',
-    );
-    abort.abort();
-    await call;
-
-    await waitUntil(
-      () => (alpha.stats().methods['notifications/cancelled'] ?? 0) > cancelledBefore,
-      5_000,
-      'the upstream to be told the call was cancelled',
-    );
+    await abandonSleepCall(url, 5, { 'mcp-session-id': sessionId });
   });
 });
