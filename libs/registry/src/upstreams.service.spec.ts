@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { commonMessages } from '@app/common';
 import {
@@ -10,9 +10,8 @@ import {
 } from './errors';
 import { GatewayRepository } from './gateway.repository';
 import { UpstreamsService } from './upstreams.service';
-import { RegistryDatabaseModule } from './registry-database.module';
-import { RegistryModule } from './registry.module';
 import { registryMessages as messages } from './registry.messages';
+import { openTestRegistry } from './testing/registry-test-module';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
 import type { DiscoveredTool, UpstreamPin } from './types';
 
@@ -37,10 +36,7 @@ describe.each(['sqlite', 'postgres'] as const)('UpstreamsService on %s', (kind) 
 
   /** Opens the registry on this test's database, as a (re)started worker does. */
   const open = async (): Promise<void> => {
-    moduleRef = await Test.createTestingModule({
-      imports: [RegistryDatabaseModule.forRootAsync({ useFactory: () => db.config }), RegistryModule],
-    }).compile();
-    await moduleRef.init();
+    moduleRef = await openTestRegistry(db);
     service = moduleRef.get(UpstreamsService);
     directory = moduleRef.get(GatewayRepository);
   };

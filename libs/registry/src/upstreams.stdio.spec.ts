@@ -1,7 +1,6 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { InvalidUpstreamUrlError } from './errors';
-import { RegistryDatabaseModule } from './registry-database.module';
-import { RegistryModule } from './registry.module';
+import { openTestRegistry } from './testing/registry-test-module';
 import { createTestDatabase, type TestDatabase } from './testing/test-databases';
 import { UpstreamsService } from './upstreams.service';
 
@@ -11,10 +10,7 @@ describe.each(['sqlite', 'postgres'] as const)('stdio upstreams in the registry 
   let service: UpstreamsService;
 
   const open = async (): Promise<void> => {
-    moduleRef = await Test.createTestingModule({
-      imports: [RegistryDatabaseModule.forRootAsync({ useFactory: () => db.config }), RegistryModule],
-    }).compile();
-    await moduleRef.init();
+    moduleRef = await openTestRegistry(db);
     service = moduleRef.get(UpstreamsService);
   };
 
