@@ -4,15 +4,15 @@ import {
   Inject,
   Injectable,
   Logger,
+  OnApplicationBootstrap,
   OnModuleDestroy,
-  OnModuleInit,
   Optional,
 } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
-import { errorMessage } from '@app/common';
+import { errorMessage, RepeatingTask } from '@app/common';
 import { APP_CONFIG } from '../../config/app-config.module';
 import type { AppConfig } from '../../config/app-config';
 import { GracefulShutdown } from '../../lifecycle/graceful-shutdown';
@@ -44,14 +44,16 @@ const DRAINING = 'The gateway is shutting down';
  * every session closes.
  */
 @Injectable()
-export class McpSessionHost implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class McpSessionHost implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(McpSessionHost.name);
   private readonly store: ClientSessionStore;
   private readonly stateful: boolean;
   private readonly idleTtlMs: number;
   private statelessInFlight = 0;
   private shuttingDown = false;
-  private sweeper: NodeJS.Timeout | undefined;
+  /** Ends idle sessions (stateful only). */
+  private readonly sweeper: RepeatingTask | undefined;
+  private readonly sweepPeriodMs: number;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -65,17 +67,22 @@ export class McpSessionHost implements OnModuleInit, OnModuleDestroy, BeforeAppl
       maxSessions: config.mcp.maxClientSessions,
       onEnd: (session, reason) => this.ended(session, reason),
     });
+    this.sweepPeriodMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, this.idleTtlMs / 2));
+    this.sweeper = this.stateful
+      ? new RepeatingTask({
+          name: 'ClientSessionSweep',
+          periodMs: this.sweepPeriodMs,
+          run: async () => this.store.sweep(),
+        })
+      : undefined;
   }
 
-  onModuleInit(): void {
-    if (!this.stateful) return;
-    const period = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, this.idleTtlMs / 2));
-    this.sweeper = setInterval(() => this.store.sweep(), period);
-    this.sweeper.unref();
+  onApplicationBootstrap(): void {
+    this.sweeper?.start(this.sweepPeriodMs);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.sweeper);
+  async onModuleDestroy(): Promise<void> {
+    await this.sweeper?.stop();
   }
 
   /** Open client sessions, and requests being answered (stateful and stateless). */
@@ -106,7 +113,7 @@ export class McpSessionHost implements OnModuleInit, OnModuleDestroy, BeforeAppl
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    clearInterval(this.sweeper);
+    await this.sweeper?.stop();
     const budgetMs = shutdownBudgets(this.config.shutdownGraceMs).sessions;
     const drainMs = Math.floor(budgetMs * DRAIN_SHARE);
     if (!(await this.drained(drainMs))) {
